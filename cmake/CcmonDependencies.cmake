@@ -1,0 +1,22 @@
+# Every dependency comes from Debian 12 packages (scripts/install-deps.sh installs them).
+# Nothing is downloaded at build time.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(cppzmq REQUIRED)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+if(CCMON_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(CCMON_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
