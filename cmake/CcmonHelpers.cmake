@@ -10,7 +10,7 @@
 #       Google Benchmark executable (not registered with CTest).
 
 set(CCMON_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 if(CCMON_WERROR)
   list(APPEND CCMON_WARNINGS -Werror)
 endif()

@@ -93,6 +93,7 @@ struct Fact {
   AgentState to_state = AgentState::kLoggedOut;
   std::int64_t state_duration_ms = 0;
 
+  std::string_view contact_id;  // Contact facts and surveys (never a label).
   std::string_view caller_key;  // Hashed caller identity; empty = anonymous.
   std::string_view segment;
 };
