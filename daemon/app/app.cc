@@ -1,0 +1,163 @@
+#include "daemon/app/app.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "common/logging.h"
+
+#ifndef CCMON_VERSION
+#define CCMON_VERSION "dev"
+#endif
+
+namespace ccmon::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+ingest::SubscriberOptions SubscriberOptionsFrom(const config::Config& c) {
+  ingest::SubscriberOptions o;
+  for (const auto& s : c.subscriptions) o.endpoints.push_back({s.endpoint, s.bind, s.topics});
+  o.rcvhwm = c.rcvhwm;
+  o.limits.max_frame_bytes = c.max_frame_bytes;
+  o.limits.max_string_bytes = c.max_string_bytes;
+  return o;
+}
+
+}  // namespace
+
+App::App(config::Config config, const Clock* wall_clock)
+    : config_(std::move(config)), wall_clock_(wall_clock), signals_(io_) {}
+
+App::~App() {
+  if (subscriber_) subscriber_->Stop();
+  if (http_) http_->Stop();
+}
+
+Status App::Start() {
+  auto listen = web::ParseListenAddress(config_.listen_address);
+  if (!listen.ok()) return listen.status().WithContext("--web.listen-address");
+
+  engine_ = std::make_unique<Engine>(config_, wall_clock_);
+
+  web::HttpServer::Options http_options;
+  http_options.listen_address = *listen;
+  http_options.clock = wall_clock_;
+  http_ = std::make_unique<web::HttpServer>(io_, http_options);
+  metrics_ = std::make_unique<web::MetricsEndpoint>([this] { return engine_->Collect(); });
+  metrics_->Register(*http_);
+  web::RegisterHealthEndpoints(*http_, [this] { return ready_; });
+  web::RegisterLandingPage(*http_);
+  if (auto s = http_->Start(); !s.ok()) return s.WithContext("HTTP");
+
+  subscriber_ = std::make_unique<ingest::Subscriber>(
+      &zmq_, SubscriberOptionsFrom(config_), [this](ingest::Batch* batch) {
+        // Runs on the ingest thread: hand the batch to the engine thread.
+        asio::post(io_, [this, batch] {
+          engine_->ApplyBatch(*batch);
+          subscriber_->Release(batch);
+        });
+      });
+  if (auto s = subscriber_->Start(); !s.ok()) {
+    http_->Stop();
+    return s;
+  }
+
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec == asio::error::operation_aborted) return;
+    spdlog::info("signal {} received, shutting down", signo);
+    StopOnEngineThread();
+  });
+  ready_ = true;
+  spdlog::info("ccmond {} listening on http://{}/metrics", CCMON_VERSION, http_->local_address());
+  for (const auto& ep : subscriber_->endpoints()) spdlog::info("subscribed to {}", ep);
+  return Status::Ok();
+}
+
+void App::Run() { io_.run(); }
+
+void App::Shutdown() {
+  asio::post(io_, [this] { StopOnEngineThread(); });
+}
+
+void App::StopOnEngineThread() {
+  if (stopped_) return;
+  stopped_ = true;
+  ready_ = false;
+  // The ingest thread stops first; batches it already posted are still applied by run().
+  subscriber_->Stop();
+  http_->Stop();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"ccmond: real-time call-center monitoring daemon (ZeroMQ events in, Prometheus out)"};
+  std::string config_file;
+  std::string listen_address;
+  std::string log_level;
+  bool check_config = false;
+  bool version = false;
+  cli.add_option("--config.file", config_file, "YAML configuration file");
+  cli.add_option("--web.listen-address", listen_address,
+                 "Address to serve /metrics on (overrides web.listen_address), e.g. :9464");
+  cli.add_option("--log.level", log_level, "debug, info, warn or error (overrides log.level)");
+  cli.add_flag("--check-config", check_config, "Check the configuration and exit");
+  cli.add_flag("--version", version, "Print the version and exit");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  if (version) {
+    std::cout << "ccmond " << CCMON_VERSION << "\n";
+    return 0;
+  }
+
+  config::Config config;
+  if (!config_file.empty()) {
+    auto loaded = config::LoadConfigFile(config_file);
+    if (!loaded.ok()) {
+      std::cerr << "ccmond: bad configuration: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    config = std::move(loaded).value();
+  }
+  if (!listen_address.empty()) config.listen_address = listen_address;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (config.subscriptions.empty()) {
+    config.subscriptions.push_back(config::Subscription{"tcp://127.0.0.1:5556", false, {"v1."}});
+  }
+  if (auto l = web::ParseListenAddress(config.listen_address); !l.ok()) {
+    std::cerr << "ccmond: bad --web.listen-address: " << l.status().message() << "\n";
+    return 1;
+  }
+  if (check_config) {
+    std::cout << "ccmond: configuration OK (" << config.queues.size() << " queues, "
+              << config.subscriptions.size() << " subscriptions)\n";
+    return 0;
+  }
+  if (auto s = ConfigureLogging(config.log_level, config.log_format); !s.ok()) {
+    std::cerr << "ccmond: " << s.message() << "\n";
+    return 1;
+  }
+  config.collectors.version = CCMON_VERSION;
+
+  WallClock clock;
+  App app(std::move(config), &clock);
+  if (auto s = app.Start(); !s.ok()) {
+    spdlog::error("cannot start: {}", s.message());
+    return 1;
+  }
+  app.Run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace ccmon::app
