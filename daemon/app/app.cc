@@ -102,12 +102,16 @@ int Main(int argc, char** argv) {
   std::string config_file;
   std::string listen_address;
   std::string log_level;
+  std::vector<std::string> subscribe;
   bool check_config = false;
   bool version = false;
   cli.add_option("--config.file", config_file, "YAML configuration file");
   cli.add_option("--web.listen-address", listen_address,
                  "Address to serve /metrics on (overrides web.listen_address), e.g. :9464");
   cli.add_option("--log.level", log_level, "debug, info, warn or error (overrides log.level)");
+  cli.add_option("--subscribe", subscribe,
+                 "Connect to this event endpoint (repeatable; replaces the configured "
+                 "subscriptions), e.g. tcp://127.0.0.1:5556");
   cli.add_flag("--check-config", check_config, "Check the configuration and exit");
   cli.add_flag("--version", version, "Print the version and exit");
   try {
@@ -131,6 +135,10 @@ int Main(int argc, char** argv) {
   }
   if (!listen_address.empty()) config.listen_address = listen_address;
   if (!log_level.empty()) config.log_level = log_level;
+  if (!subscribe.empty()) {
+    config.subscriptions.clear();
+    for (const auto& ep : subscribe) config.subscriptions.push_back({ep, false, {"v1."}});
+  }
   if (config.subscriptions.empty()) {
     config.subscriptions.push_back(config::Subscription{"tcp://127.0.0.1:5556", false, {"v1."}});
   }

@@ -1,0 +1,46 @@
+// Test helper: runs a program of this build (ccmond, ccmon-bridge) as a child process with its
+// stderr captured, so a test can wait for a log line (e.g. the bound port) instead of sleeping.
+// Test-only; one thread drives a ChildProcess.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace ccmon::testing {
+
+// Path of a binary built by this tree ("ccmond" → <build>/bin/ccmond).
+std::string BinaryPath(const std::string& name);
+
+class ChildProcess {
+ public:
+  // Starts `argv[0]` with arguments; stderr (and stdout) go to a pipe read by WaitForLine.
+  explicit ChildProcess(std::vector<std::string> argv);
+  ~ChildProcess();  // Kills (SIGKILL) if still running.
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+
+  // Reads output until a line matches `pattern`; returns the match (group 1 if any, else the
+  // whole line), or nullopt after `timeout_ms` or when the child closes its output.
+  std::optional<std::string> WaitForLine(const std::regex& pattern, int timeout_ms = 20'000);
+
+  // Sends `signo` and waits for exit; returns the exit status (128 + signal if killed), or -1 if
+  // it did not exit within `timeout_ms` (then it is killed).
+  int Stop(int signo, int timeout_ms = 20'000);
+
+  // Everything read from the child's output so far.
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string output_;
+  std::string pending_;
+};
+
+}  // namespace ccmon::testing
