@@ -12,6 +12,8 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,8 +38,8 @@ struct CollectorOptions {
   // Contacts that will cross a threshold within this horizon count as "breaching soon".
   std::int64_t breach_horizon_ms = 10'000;
   // Extra wait-histogram bucket bounds in seconds; every SL threshold is added to these.
-  std::vector<double> wait_buckets_s{1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600,
-                                     900, 1800, 3600};
+  std::vector<double> wait_buckets_s{1,  2,   5,   10,  15,  20,  30,   45,  60,
+                                     90, 120, 180, 300, 600, 900, 1800, 3600};
   std::string version = "dev";  // For ccmond_build_info.
 };
 
@@ -56,6 +58,10 @@ class Collector {
 
   // Consumes one fact. Must be cheap: no label lookups or allocation in the common case.
   virtual void OnFact(const state::Fact& fact) = 0;
+
+  // False for collectors that render only live state read from the Model at scrape time; the
+  // CollectorSet then leaves them out of the per-fact fan-out. Default: true.
+  virtual bool ConsumesFacts() const { return true; }
 
   // The event clock moved to `now_ms` (monotonic). Windows roll here. Default: nothing.
   virtual void OnAdvance(UnixMs now_ms) { (void)now_ms; }
