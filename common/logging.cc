@@ -22,7 +22,8 @@ Status ConfigureLogging(std::string_view level, std::string_view format) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);
   if (format == "logfmt") {
-    spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"", spdlog::pattern_time_type::utc);
+    spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
+                        spdlog::pattern_time_type::utc);
   } else {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v", spdlog::pattern_time_type::utc);
   }

@@ -1,9 +1,9 @@
 #include "daemon/app/app.h"
 
-#include <CLI/CLI.hpp>
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <iostream>
 
@@ -54,14 +54,15 @@ Status App::Start() {
   web::RegisterLandingPage(*http_);
   if (auto s = http_->Start(); !s.ok()) return s.WithContext("HTTP");
 
-  subscriber_ = std::make_unique<ingest::Subscriber>(
-      &zmq_, SubscriberOptionsFrom(config_), [this](ingest::Batch* batch) {
-        // Runs on the ingest thread: hand the batch to the engine thread.
-        asio::post(io_, [this, batch] {
-          engine_->ApplyBatch(*batch);
-          subscriber_->Release(batch);
-        });
-      });
+  subscriber_ = std::make_unique<ingest::Subscriber>(&zmq_, SubscriberOptionsFrom(config_),
+                                                     [this](ingest::Batch* batch) {
+                                                       // Runs on the ingest thread: hand the batch
+                                                       // to the engine thread.
+                                                       asio::post(io_, [this, batch] {
+                                                         engine_->ApplyBatch(*batch);
+                                                         subscriber_->Release(batch);
+                                                       });
+                                                     });
   if (auto s = subscriber_->Start(); !s.ok()) {
     http_->Stop();
     return s;
@@ -98,7 +99,8 @@ void App::StopOnEngineThread() {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App cli{"ccmond: real-time call-center monitoring daemon (ZeroMQ events in, Prometheus out)"};
+  CLI::App cli{
+      "ccmond: real-time call-center monitoring daemon (ZeroMQ events in, Prometheus out)"};
   std::string config_file;
   std::string listen_address;
   std::string log_level;

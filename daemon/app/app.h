@@ -8,10 +8,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <memory>
 #include <string>
-
 #include <zmq.hpp>
 
 #include "common/clock.h"
@@ -44,7 +42,9 @@ class App {
   std::string http_address() const { return http_->local_address(); }
   std::uint16_t http_port() const { return http_->port(); }
   // Subscription endpoints as resolved (binds to port 0 give their port), after Start().
-  const std::vector<std::string>& subscription_endpoints() const { return subscriber_->endpoints(); }
+  const std::vector<std::string>& subscription_endpoints() const {
+    return subscriber_->endpoints();
+  }
 
   boost::asio::io_context& io_context() { return io_; }
   const Engine& engine() const { return *engine_; }

@@ -96,7 +96,8 @@ class Reader {
 
   Status Thresholds(const YAML::Node& n, const std::string& path,
                     std::vector<std::int64_t>* out) const {
-    if (!n.IsSequence() || n.size() == 0) return Error(path, "expected a non-empty list of durations");
+    if (!n.IsSequence() || n.size() == 0)
+      return Error(path, "expected a non-empty list of durations");
     if (n.size() > state::kMaxThresholds) {
       return Error(path, "at most " + std::to_string(state::kMaxThresholds) + " thresholds");
     }
@@ -108,7 +109,8 @@ class Reader {
       v.push_back(ms);
     }
     std::sort(v.begin(), v.end());
-    if (std::adjacent_find(v.begin(), v.end()) != v.end()) return Error(path, "duplicate threshold");
+    if (std::adjacent_find(v.begin(), v.end()) != v.end())
+      return Error(path, "duplicate threshold");
     *out = std::move(v);
     return Status::Ok();
   }
@@ -170,7 +172,8 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     if (log["level"]) {
       if (auto s = r.String(log["level"], "log.level", &c->log_level); !s.ok()) return s;
       static const std::set<std::string> kLevels{"debug", "info", "warn", "error", "off"};
-      if (!kLevels.contains(c->log_level)) return r.Error("log.level", "use debug, info, warn, error or off");
+      if (!kLevels.contains(c->log_level))
+        return r.Error("log.level", "use debug, info, warn, error or off");
     }
     if (log["format"]) {
       if (auto s = r.String(log["format"], "log.format", &c->log_format); !s.ok()) return s;
@@ -181,7 +184,8 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
   if (auto web = root["web"]) {
     if (auto s = r.CheckKeys(web, "web", {"listen_address"}); !s.ok()) return s;
     if (web["listen_address"]) {
-      if (auto s = r.String(web["listen_address"], "web.listen_address", &c->listen_address); !s.ok())
+      if (auto s = r.String(web["listen_address"], "web.listen_address", &c->listen_address);
+          !s.ok())
         return s;
     }
   }
@@ -216,10 +220,12 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto ing = root["ingest"]) {
-    if (auto s = r.CheckKeys(ing, "ingest", {"rcvhwm", "max_frame_bytes", "max_string_bytes"}); !s.ok())
+    if (auto s = r.CheckKeys(ing, "ingest", {"rcvhwm", "max_frame_bytes", "max_string_bytes"});
+        !s.ok())
       return s;
     if (ing["rcvhwm"]) {
-      if (auto s = r.Integer(ing["rcvhwm"], "ingest.rcvhwm", 1000, 100'000'000, &c->rcvhwm); !s.ok())
+      if (auto s = r.Integer(ing["rcvhwm"], "ingest.rcvhwm", 1000, 100'000'000, &c->rcvhwm);
+          !s.ok())
         return s;
     }
     if (ing["max_frame_bytes"]) {
@@ -236,9 +242,9 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto lim = root["limits"]) {
-    if (auto s = r.CheckKeys(lim, "limits",
-                             {"max_queues", "max_label_length", "max_agents", "max_sources",
-                              "max_contacts"});
+    if (auto s = r.CheckKeys(
+            lim, "limits",
+            {"max_queues", "max_label_length", "max_agents", "max_sources", "max_contacts"});
         !s.ok())
       return s;
     auto& q = c->queue_options;
@@ -274,7 +280,8 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto lc = root["lifecycle"]) {
-    if (auto s = r.CheckKeys(lc, "lifecycle", {"max_contact_age", "wrap_up_timeout", "reorder_hold"});
+    if (auto s =
+            r.CheckKeys(lc, "lifecycle", {"max_contact_age", "wrap_up_timeout", "reorder_hold"});
         !s.ok())
       return s;
     if (lc["max_contact_age"]) {
@@ -324,9 +331,9 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     for (std::size_t i = 0; i < queues.size(); ++i) {
       const std::string p = "queues[" + std::to_string(i) + "]";
       const auto& n = queues[i];
-      if (auto s = r.CheckKeys(n, p,
-                               {"name", "channel", "thresholds", "target", "target_threshold",
-                                "short_abandon"});
+      if (auto s = r.CheckKeys(
+              n, p,
+              {"name", "channel", "thresholds", "target", "target_threshold", "short_abandon"});
           !s.ok())
         return s;
       QueueConfig q;
@@ -338,7 +345,8 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
         return r.Error(p + ".name", "\"" + q.name + "\" is not a usable queue name (1–" +
                                         std::to_string(c->queue_options.max_name_length) +
                                         " printable characters, not \"_other\")");
-      if (!seen.insert(q.name).second) return r.Error(p + ".name", "duplicate queue \"" + q.name + "\"");
+      if (!seen.insert(q.name).second)
+        return r.Error(p + ".name", "duplicate queue \"" + q.name + "\"");
       if (n["channel"]) {
         std::string ch;
         if (auto s = r.String(n["channel"], p + ".channel", &ch); !s.ok()) return s;
@@ -362,16 +370,23 @@ Result<std::int64_t> ParseDurationMs(std::string_view text) {
   double value = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || p == text.data()) {
-    return Status::InvalidArgument("\"" + std::string(text) + "\" is not a duration (e.g. 20s, 5m, 12h)");
+    return Status::InvalidArgument("\"" + std::string(text) +
+                                   "\" is not a duration (e.g. 20s, 5m, 12h)");
   }
   const std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
   double factor = 0;
-  if (unit.empty() || unit == "s") factor = 1000;
-  else if (unit == "ms") factor = 1;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return Status::InvalidArgument("\"" + std::string(text) + "\": unknown unit (ms, s, m, h, d)");
+  if (unit.empty() || unit == "s")
+    factor = 1000;
+  else if (unit == "ms")
+    factor = 1;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return Status::InvalidArgument("\"" + std::string(text) + "\": unknown unit (ms, s, m, h, d)");
   const double ms = value * factor;
   if (!std::isfinite(ms) || ms < 0 || ms > 1e15) {
     return Status::InvalidArgument("\"" + std::string(text) + "\" is out of range");
@@ -381,17 +396,22 @@ Result<std::int64_t> ParseDurationMs(std::string_view text) {
 
 std::string_view SlFormulaName(collectors::SlFormula f) {
   switch (f) {
-    case collectors::SlFormula::kShortAbandonsExcluded: return "short_abandons_excluded";
-    case collectors::SlFormula::kAbandonsNegative: return "abandons_negative";
-    case collectors::SlFormula::kAbandonsIgnored: return "abandons_ignored";
-    case collectors::SlFormula::kAbandonsPositive: return "abandons_positive";
+    case collectors::SlFormula::kShortAbandonsExcluded:
+      return "short_abandons_excluded";
+    case collectors::SlFormula::kAbandonsNegative:
+      return "abandons_negative";
+    case collectors::SlFormula::kAbandonsIgnored:
+      return "abandons_ignored";
+    case collectors::SlFormula::kAbandonsPositive:
+      return "abandons_positive";
   }
   return "short_abandons_excluded";
 }
 
 Result<collectors::SlFormula> ParseSlFormula(std::string_view name) {
-  for (auto f : {collectors::SlFormula::kShortAbandonsExcluded, collectors::SlFormula::kAbandonsNegative,
-                 collectors::SlFormula::kAbandonsIgnored, collectors::SlFormula::kAbandonsPositive}) {
+  for (auto f :
+       {collectors::SlFormula::kShortAbandonsExcluded, collectors::SlFormula::kAbandonsNegative,
+        collectors::SlFormula::kAbandonsIgnored, collectors::SlFormula::kAbandonsPositive}) {
     if (SlFormulaName(f) == name) return f;
   }
   return Status::InvalidArgument(
@@ -407,8 +427,9 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view origin) 
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     if (auto s = Parse(reader, root, &c); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(std::string(origin) + ": line " + std::to_string(e.mark.line + 1) +
-                                   ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Status::InvalidArgument(std::string(origin) + ": line " +
+                                   std::to_string(e.mark.line + 1) + ", column " +
+                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const std::exception& e) {
     // yaml-cpp converts with exceptions too (e.g. a map key that is not a scalar).
     return Status::InvalidArgument(std::string(origin) + ": " + e.what());

@@ -21,8 +21,8 @@
 namespace ccmon::config {
 
 struct Subscription {
-  std::string endpoint;             // ZeroMQ endpoint, e.g. "tcp://127.0.0.1:5556".
-  bool bind = false;                // Bind instead of connect.
+  std::string endpoint;                    // ZeroMQ endpoint, e.g. "tcp://127.0.0.1:5556".
+  bool bind = false;                       // Bind instead of connect.
   std::vector<std::string> topics{"v1."};  // Topic prefixes (DESIGN §2).
 };
 
@@ -39,7 +39,7 @@ struct Config {
   std::string listen_address = ":9464";
 
   std::vector<Subscription> subscriptions;
-  int rcvhwm = 1'000'000;              // Per SUB socket (messages).
+  int rcvhwm = 1'000'000;  // Per SUB socket (messages).
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_string_bytes = 1024;  // Longest id/name/text field accepted in an event.
 

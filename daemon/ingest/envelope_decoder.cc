@@ -38,52 +38,99 @@ bool TopicNameMatches(std::string_view topic_name, std::string_view queue) {
 
 state::Channel ToChannel(int c) {
   switch (c) {
-    case v1::CHANNEL_CHAT: return state::Channel::kChat;
-    case v1::CHANNEL_EMAIL: return state::Channel::kEmail;
-    case v1::CHANNEL_CALLBACK: return state::Channel::kCallback;
-    case v1::CHANNEL_VIDEO: return state::Channel::kVideo;
-    case v1::CHANNEL_SMS: return state::Channel::kSms;
-    case v1::CHANNEL_SOCIAL: return state::Channel::kSocial;
-    case v1::CHANNEL_TASK: return state::Channel::kTask;
-    default: return state::Channel::kVoice;
+    case v1::CHANNEL_CHAT:
+      return state::Channel::kChat;
+    case v1::CHANNEL_EMAIL:
+      return state::Channel::kEmail;
+    case v1::CHANNEL_CALLBACK:
+      return state::Channel::kCallback;
+    case v1::CHANNEL_VIDEO:
+      return state::Channel::kVideo;
+    case v1::CHANNEL_SMS:
+      return state::Channel::kSms;
+    case v1::CHANNEL_SOCIAL:
+      return state::Channel::kSocial;
+    case v1::CHANNEL_TASK:
+      return state::Channel::kTask;
+    default:
+      return state::Channel::kVoice;
   }
 }
 
 bool ToExitReason(int r, state::ExitReason* out) {
   using E = state::ExitReason;
   switch (r) {
-    case v1::EXIT_REASON_UNSPECIFIED: *out = E::kOther; return true;
-    case v1::EXIT_REASON_TIMEOUT: *out = E::kTimeout; return true;
-    case v1::EXIT_REASON_QUEUE_FULL: *out = E::kQueueFull; return true;
-    case v1::EXIT_REASON_NO_AGENTS: *out = E::kNoAgents; return true;
-    case v1::EXIT_REASON_KEY_PRESS: *out = E::kKeyPress; return true;
-    case v1::EXIT_REASON_OVERFLOW: *out = E::kOverflow; return true;
-    case v1::EXIT_REASON_WITHDRAWN: *out = E::kWithdrawn; return true;
-    case v1::EXIT_REASON_CLOSED: *out = E::kClosed; return true;
-    case v1::EXIT_REASON_LOST: *out = E::kLost; return true;
-    default: return false;
+    case v1::EXIT_REASON_UNSPECIFIED:
+      *out = E::kOther;
+      return true;
+    case v1::EXIT_REASON_TIMEOUT:
+      *out = E::kTimeout;
+      return true;
+    case v1::EXIT_REASON_QUEUE_FULL:
+      *out = E::kQueueFull;
+      return true;
+    case v1::EXIT_REASON_NO_AGENTS:
+      *out = E::kNoAgents;
+      return true;
+    case v1::EXIT_REASON_KEY_PRESS:
+      *out = E::kKeyPress;
+      return true;
+    case v1::EXIT_REASON_OVERFLOW:
+      *out = E::kOverflow;
+      return true;
+    case v1::EXIT_REASON_WITHDRAWN:
+      *out = E::kWithdrawn;
+      return true;
+    case v1::EXIT_REASON_CLOSED:
+      *out = E::kClosed;
+      return true;
+    case v1::EXIT_REASON_LOST:
+      *out = E::kLost;
+      return true;
+    default:
+      return false;
   }
 }
 
 bool ToResolution(int r, state::Resolution* out) {
   switch (r) {
-    case v1::RESOLUTION_UNSPECIFIED: *out = state::Resolution::kUnspecified; return true;
-    case v1::RESOLUTION_RESOLVED: *out = state::Resolution::kResolved; return true;
-    case v1::RESOLUTION_NOT_RESOLVED: *out = state::Resolution::kNotResolved; return true;
-    default: return false;
+    case v1::RESOLUTION_UNSPECIFIED:
+      *out = state::Resolution::kUnspecified;
+      return true;
+    case v1::RESOLUTION_RESOLVED:
+      *out = state::Resolution::kResolved;
+      return true;
+    case v1::RESOLUTION_NOT_RESOLVED:
+      *out = state::Resolution::kNotResolved;
+      return true;
+    default:
+      return false;
   }
 }
 
 bool ToAgentState(int s, state::AgentState* out) {
   using A = state::AgentState;
   switch (s) {
-    case v1::AGENT_STATE_LOGGED_OUT: *out = A::kLoggedOut; return true;
-    case v1::AGENT_STATE_AVAILABLE: *out = A::kAvailable; return true;
-    case v1::AGENT_STATE_RESERVED: *out = A::kReserved; return true;
-    case v1::AGENT_STATE_ON_CONTACT: *out = A::kOnContact; return true;
-    case v1::AGENT_STATE_AFTER_CONTACT_WORK: *out = A::kAfterContactWork; return true;
-    case v1::AGENT_STATE_NOT_READY: *out = A::kNotReady; return true;
-    default: return false;  // Unspecified or from a newer schema.
+    case v1::AGENT_STATE_LOGGED_OUT:
+      *out = A::kLoggedOut;
+      return true;
+    case v1::AGENT_STATE_AVAILABLE:
+      *out = A::kAvailable;
+      return true;
+    case v1::AGENT_STATE_RESERVED:
+      *out = A::kReserved;
+      return true;
+    case v1::AGENT_STATE_ON_CONTACT:
+      *out = A::kOnContact;
+      return true;
+    case v1::AGENT_STATE_AFTER_CONTACT_WORK:
+      *out = A::kAfterContactWork;
+      return true;
+    case v1::AGENT_STATE_NOT_READY:
+      *out = A::kNotReady;
+      return true;
+    default:
+      return false;  // Unspecified or from a newer schema.
   }
 }
 
@@ -294,9 +341,14 @@ bool EnvelopeDecoder::Decode(std::string_view topic, std::string_view payload, D
       e.type = T::kHeartbeat;
       if (parts.name != "~hb") return reject(RejectReason::kTopicMismatch);
       switch (m.acd_connection()) {
-        case v1::ACD_CONNECTION_UP: e.acd_connection = state::AcdConnection::kUp; break;
-        case v1::ACD_CONNECTION_DOWN: e.acd_connection = state::AcdConnection::kDown; break;
-        default: e.acd_connection = state::AcdConnection::kUnspecified;
+        case v1::ACD_CONNECTION_UP:
+          e.acd_connection = state::AcdConnection::kUp;
+          break;
+        case v1::ACD_CONNECTION_DOWN:
+          e.acd_connection = state::AcdConnection::kDown;
+          break;
+        default:
+          e.acd_connection = state::AcdConnection::kUnspecified;
       }
       return true;
     }

@@ -114,9 +114,10 @@ void Subscriber::Run() {
         state::RejectReason reason = state::RejectReason::kMalformedFrame;
         DecodedEvent& slot = batch->events[batch->size];
         if (two_frames &&
-            decoder_.Decode(std::string_view(static_cast<const char*>(topic.data()), topic.size()),
-                            std::string_view(static_cast<const char*>(payload.data()), payload.size()),
-                            &slot, &reason)) {
+            decoder_.Decode(
+                std::string_view(static_cast<const char*>(topic.data()), topic.size()),
+                std::string_view(static_cast<const char*>(payload.data()), payload.size()), &slot,
+                &reason)) {
           ++batch->size;
         } else {
           ++batch->rejected[static_cast<int>(reason)];

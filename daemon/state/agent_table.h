@@ -21,8 +21,8 @@ struct Agent {
   std::string name;  // Agent id as the source sent it (not a label unless per-agent series are on).
   SourceId source = kNoSource;
   AgentState state = AgentState::kLoggedOut;
-  UnixMs since_ms = 0;       // When the current state began (ACD clock).
-  std::string reason;        // Not-ready reason.
+  UnixMs since_ms = 0;  // When the current state began (ACD clock).
+  std::string reason;   // Not-ready reason.
   std::vector<QueueId> queues;
 };
 

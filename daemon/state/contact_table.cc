@@ -56,8 +56,14 @@ void ContactTable::AddWaiting(ContactSlot slot) {
   while (after != kNoSlot && slots_[after].enqueue_ms > c.enqueue_ms) after = slots_[after].prev;
   c.prev = after;
   c.next = after == kNoSlot ? list.head : slots_[after].next;
-  if (c.prev != kNoSlot) slots_[c.prev].next = slot; else list.head = slot;
-  if (c.next != kNoSlot) slots_[c.next].prev = slot; else list.tail = slot;
+  if (c.prev != kNoSlot)
+    slots_[c.prev].next = slot;
+  else
+    list.head = slot;
+  if (c.next != kNoSlot)
+    slots_[c.next].prev = slot;
+  else
+    list.tail = slot;
   ++list.count;
   on_list_[slot] = true;
 }
@@ -66,8 +72,14 @@ void ContactTable::RemoveWaiting(ContactSlot slot) {
   if (!on_list_[slot]) return;
   Contact& c = slots_[slot];
   WaitingList& list = lists_[c.queue];
-  if (c.prev != kNoSlot) slots_[c.prev].next = c.next; else list.head = c.next;
-  if (c.next != kNoSlot) slots_[c.next].prev = c.prev; else list.tail = c.prev;
+  if (c.prev != kNoSlot)
+    slots_[c.prev].next = c.next;
+  else
+    list.head = c.next;
+  if (c.next != kNoSlot)
+    slots_[c.next].prev = c.prev;
+  else
+    list.tail = c.prev;
   c.prev = c.next = kNoSlot;
   --list.count;
   on_list_[slot] = false;

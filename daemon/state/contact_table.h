@@ -114,7 +114,8 @@ class ContactTable {
     std::size_t operator()(const Key& k) const { return Hash(k.source, k.id); }
     std::size_t operator()(const KeyView& k) const { return Hash(k.source, k.id); }
     static std::size_t Hash(SourceId s, std::string_view id) {
-      return std::hash<std::string_view>{}(id) ^ (static_cast<std::size_t>(s) * 0x9e3779b97f4a7c15ULL);
+      return std::hash<std::string_view>{}(id) ^
+             (static_cast<std::size_t>(s) * 0x9e3779b97f4a7c15ULL);
     }
   };
   struct KeyEq {

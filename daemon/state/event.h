@@ -37,9 +37,9 @@ std::string_view EventTypeName(EventType t);
 
 struct Event {
   EventType type = EventType::kHeartbeat;
-  UnixMs time_ms = 0;          // When it happened at the ACD.
-  SourceId source = kNoSource; // Interned by the engine before Apply (see SourceRegistry).
-  std::string source_name;     // Envelope.source, as received.
+  UnixMs time_ms = 0;           // When it happened at the ACD.
+  SourceId source = kNoSource;  // Interned by the engine before Apply (see SourceRegistry).
+  std::string source_name;      // Envelope.source, as received.
   std::string tenant;
 
   std::string contact_id;  // Contact events.

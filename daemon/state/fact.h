@@ -5,8 +5,8 @@
 // that call. Which fields are meaningful depends on `type` (see each FactType).
 //
 // Outcome rule (DESIGN §3): every kOffered fact of a queue is followed, for that queue, by exactly
-// one of kAnswered, kAbandoned, kExited, kTransferredOut{before_answer}, kEvicted{was_waiting}; until
-// then the contact is waiting.
+// one of kAnswered, kAbandoned, kExited, kTransferredOut{before_answer}, kEvicted{was_waiting};
+// until then the contact is waiting.
 #pragma once
 
 #include <cstdint>

@@ -31,14 +31,14 @@ std::string_view RejectReasonName(RejectReason r);
 
 // Events that were applied but could not be placed in a contact's or agent's lifecycle.
 enum class Anomaly : std::uint8_t {
-  kUnknownContact = 0,   // Event for a contact never queued (held back, then given up).
-  kDuplicateEvent,       // The same transition twice (e.g. a second answer).
-  kImpossibleTransition, // E.g. a hold for a waiting contact, an abandon after answer.
-  kEndedWhileWaiting,    // Conversation end before any answer: closed as exited{reason="other"}.
-  kImplicitTransfer,     // Queued again elsewhere without a transfer event.
-  kPendingOverflow,      // Too many held-back events for unknown contacts.
-  kWrapUpUnreported,     // A conversation whose after-contact work never ended (timed out).
-  kQueueMismatch,        // An event named another queue than the contact's current one.
+  kUnknownContact = 0,    // Event for a contact never queued (held back, then given up).
+  kDuplicateEvent,        // The same transition twice (e.g. a second answer).
+  kImpossibleTransition,  // E.g. a hold for a waiting contact, an abandon after answer.
+  kEndedWhileWaiting,     // Conversation end before any answer: closed as exited{reason="other"}.
+  kImplicitTransfer,      // Queued again elsewhere without a transfer event.
+  kPendingOverflow,       // Too many held-back events for unknown contacts.
+  kWrapUpUnreported,      // A conversation whose after-contact work never ended (timed out).
+  kQueueMismatch,         // An event named another queue than the contact's current one.
 };
 inline constexpr int kAnomalyCount = 8;
 std::string_view AnomalyName(Anomaly a);
@@ -48,10 +48,10 @@ struct IngestStats {
   std::array<std::uint64_t, kEventTypeCount> events_applied{};
   std::array<std::uint64_t, kRejectReasonCount> rejected{};
   std::array<std::uint64_t, kAnomalyCount> anomalies{};
-  std::uint64_t sequence_gaps = 0;      // Gaps detected.
-  std::uint64_t events_missing = 0;     // Sum of the gaps' sizes (events not received).
-  std::uint64_t duplicates = 0;         // seq <= last applied: dropped.
-  std::uint64_t epoch_changes = 0;      // A source restarted its numbering.
+  std::uint64_t sequence_gaps = 0;   // Gaps detected.
+  std::uint64_t events_missing = 0;  // Sum of the gaps' sizes (events not received).
+  std::uint64_t duplicates = 0;      // seq <= last applied: dropped.
+  std::uint64_t epoch_changes = 0;   // A source restarted its numbering.
   std::uint64_t contacts_evicted = 0;
   std::uint64_t batches = 0;
 };

@@ -124,7 +124,7 @@ void Lifecycle::ApplyContactEvent(const Event& e) {
         c.phase = ContactPhase::kTalking;
       } else {
         Anomaly(connected || c.phase == ContactPhase::kWrapUp ? Anomaly::kDuplicateEvent
-                                                               : Anomaly::kImpossibleTransition);
+                                                              : Anomaly::kImpossibleTransition);
       }
       return;
     case EventType::kContactAbandoned:
@@ -317,8 +317,8 @@ void Lifecycle::ScheduleNextDeadline(ContactSlot slot) {
   const auto& thresholds = model_->queues.Settings(c.queue).sl_thresholds_ms;
   for (std::size_t i = 0; i < thresholds.size() && i < 32; ++i) {
     if ((c.breached_mask & (1u << i)) == 0) {
-      Source(c.source).deadlines.push(Deadline{c.enqueue_ms + thresholds[i], slot, c.generation,
-                                               static_cast<std::uint8_t>(i)});
+      Source(c.source).deadlines.push(
+          Deadline{c.enqueue_ms + thresholds[i], slot, c.generation, static_cast<std::uint8_t>(i)});
       return;
     }
   }
@@ -387,7 +387,8 @@ void Lifecycle::ExpirePending(SourceId s, UnixMs now) {
     }
     auto& events = it->second;
     const auto before = events.size();
-    std::erase_if(events, [&](const Event& ev) { return now - ev.time_ms > options_.pending_ttl_ms; });
+    std::erase_if(events,
+                  [&](const Event& ev) { return now - ev.time_ms > options_.pending_ttl_ms; });
     const auto expired = before - events.size();
     model_->ingest.anomalies[static_cast<int>(Anomaly::kUnknownContact)] += expired;
     pending_total_ -= expired;
@@ -412,7 +413,8 @@ void Lifecycle::Sweep(SourceId s, UnixMs now) {
     Contact& c = model_->contacts.at(slot);
     if (c.phase == ContactPhase::kTransferring) {
       // Its outcome here was counted at the transfer.
-    } else if (c.phase == ContactPhase::kWrapUp && now - c.last_event_ms <= options_.max_contact_age_ms) {
+    } else if (c.phase == ContactPhase::kWrapUp &&
+               now - c.last_event_ms <= options_.max_contact_age_ms) {
       Anomaly(Anomaly::kWrapUpUnreported);
     } else {
       const bool was_waiting = c.phase == ContactPhase::kWaiting;
@@ -466,8 +468,8 @@ void Lifecycle::LogOutAgentsOf(SourceId source, UnixMs t) {
   for (AgentId id = 0; id < model_->agents.size(); ++id) {
     const Agent& a = model_->agents.at(id);
     if (a.source != source || a.state == AgentState::kLoggedOut) continue;
-    const auto tr = model_->agents.SetState(id, AgentState::kLoggedOut, t, "acd_connection_lost",
-                                            nullptr);
+    const auto tr =
+        model_->agents.SetState(id, AgentState::kLoggedOut, t, "acd_connection_lost", nullptr);
     Fact f;
     f.type = FactType::kAgentStateChanged;
     f.time_ms = t;

@@ -32,9 +32,9 @@ namespace ccmon::state {
 struct LifecycleOptions {
   std::int64_t max_contact_age_ms = 12LL * 3600 * 1000;  // No event for this long: evicted.
   std::int64_t wrap_up_timeout_ms = 2LL * 3600 * 1000;   // Wrap-up never reported: dropped.
-  std::int64_t pending_ttl_ms = 60'000;  // How long events of unknown contacts are held back.
-  std::size_t max_pending = 100'000;     // Held-back events in total.
-  std::size_t max_contacts = 2'000'000;  // Live contacts; beyond, new contacts are rejected.
+  std::int64_t pending_ttl_ms = 60'000;     // How long events of unknown contacts are held back.
+  std::size_t max_pending = 100'000;        // Held-back events in total.
+  std::size_t max_contacts = 2'000'000;     // Live contacts; beyond, new contacts are rejected.
   std::int64_t sweep_interval_ms = 60'000;  // How often (source time) stale contacts are swept.
 };
 

@@ -82,7 +82,8 @@ QueueId QueueRegistry::Overflow() {
 
 void QueueRegistry::RecomputeThresholds() {
   std::vector<std::int64_t> all = options_.defaults.sl_thresholds_ms;
-  for (const auto& s : settings_) all.insert(all.end(), s.sl_thresholds_ms.begin(), s.sl_thresholds_ms.end());
+  for (const auto& s : settings_)
+    all.insert(all.end(), s.sl_thresholds_ms.begin(), s.sl_thresholds_ms.end());
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   all_thresholds_ms_ = std::move(all);

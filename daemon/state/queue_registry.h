@@ -34,9 +34,9 @@ struct QueueSettings {
 inline constexpr std::size_t kMaxThresholds = 16;
 
 struct QueueRegistryOptions {
-  std::size_t max_queues = 1000;       // Including configured ones; "_other" comes on top.
-  std::size_t max_name_length = 64;    // Longer names go to "_other".
-  QueueSettings defaults;              // For queues first seen in events.
+  std::size_t max_queues = 1000;     // Including configured ones; "_other" comes on top.
+  std::size_t max_name_length = 64;  // Longer names go to "_other".
+  QueueSettings defaults;            // For queues first seen in events.
 };
 
 class QueueRegistry {

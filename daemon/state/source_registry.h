@@ -18,8 +18,8 @@ namespace ccmon::state {
 
 struct SourceInfo {
   std::string name;
-  UnixMs event_clock_ms = 0;     // Latest event time applied from this source (ACD clock).
-  UnixMs last_heard_wall_ms = 0; // Daemon wall clock when its last event arrived.
+  UnixMs event_clock_ms = 0;      // Latest event time applied from this source (ACD clock).
+  UnixMs last_heard_wall_ms = 0;  // Daemon wall clock when its last event arrived.
   AcdConnection acd = AcdConnection::kUnspecified;
   std::uint32_t heartbeat_interval_ms = 1000;
 };

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
 #include <zmq.hpp>
 
 #include "ccmon/v1/events.pb.h"
@@ -131,8 +130,9 @@ v1::Envelope Heartbeat() {
 class DaemonScenario : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ccmon-it-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("ccmon-it-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
                                         << "  - endpoint: " << pub_.endpoint() << "\n"
@@ -148,7 +148,8 @@ class DaemonScenario : public ::testing::Test {
         testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
         "--web.listen-address", "127.0.0.1:0"});
     ASSERT_TRUE(daemon_->started());
-    auto port = daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
+    auto port =
+        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
     ASSERT_TRUE(port) << daemon_->output();
     port_ = static_cast<std::uint16_t>(std::stoi(*port));
     ASSERT_TRUE(pub_.WaitForSubscriber()) << "ccmond never subscribed";
@@ -187,7 +188,7 @@ class DaemonScenario : public ::testing::Test {
     pub_.Send(Queued("c3", "sales"), 2);
     pub_.Send(Queued("c4", "sales"), 3);
     pub_.Send(Abandoned("c2", "sales"), 4);  // Wait 3 s: a short abandon.
-    pub_.ResendLast();                         // A duplicate: dropped, counted.
+    pub_.ResendLast();                       // A duplicate: dropped, counted.
     pub_.Send(Queued("c5", "sales"), 5);
     pub_.Send(Queued("c6", "sales"), 6);
     pub_.Send(Answered("c1", "sales", "a1"), 10);  // Wait 10 s.
@@ -222,7 +223,7 @@ class DaemonScenario : public ::testing::Test {
               80);
     pub_.Send(Agent("a1", v1::AGENT_STATE_AVAILABLE), 80);
     pub_.Send(Queued("c8", "sales"), 85);
-    pub_.Send(Heartbeat(), 100);  // The event clock ends at t = 100 s.
+    pub_.Send(Heartbeat(), 100);                            // The event clock ends at t = 100 s.
     pub_.SendRaw("v1.default.sales.", "\x08\xff garbage");  // Undecodable: rejected.
   }
 
@@ -246,10 +247,11 @@ TEST_F(DaemonScenario, ScrapeShowsExactlyTheHandComputedValues) {
   EXPECT_EQ(s.Value("callcenter_contacts_abandoned_total", sales), 2);
   EXPECT_EQ(s.Value("callcenter_contacts_short_abandoned_total", sales), 1);
   EXPECT_EQ(s.Sum("callcenter_contacts_exited_total", sales), 1);
-  EXPECT_EQ(s.Value("callcenter_contacts_exited_total",
-                    {{"queue", "sales"}, {"reason", "timeout"}}), 1);
+  EXPECT_EQ(
+      s.Value("callcenter_contacts_exited_total", {{"queue", "sales"}, {"reason", "timeout"}}), 1);
   EXPECT_EQ(s.Value("callcenter_contacts_transferred_out_total",
-                    {{"queue", "sales"}, {"phase", "before_answer"}}), 1);
+                    {{"queue", "sales"}, {"phase", "before_answer"}}),
+            1);
   EXPECT_EQ(s.Value("callcenter_contacts_offered_total", support), 1);
   EXPECT_EQ(s.Value("callcenter_contacts_transferred_in_total", support), 1);
   EXPECT_EQ(s.Value("callcenter_contacts_answered_total", support), 1);
@@ -258,15 +260,24 @@ TEST_F(DaemonScenario, ScrapeShowsExactlyTheHandComputedValues) {
 
   // Live state at t = 100 s: c7 (since 45 s) and c8 (since 85 s) wait.
   EXPECT_EQ(s.Value("callcenter_queue_contacts_waiting", {{"queue", "sales"}}), 2);
-  EXPECT_EQ(s.Value("callcenter_queue_oldest_contact_enqueued_timestamp_seconds", {{"queue", "sales"}}),
-            (kT0 + 45'000) / 1000.0);
+  EXPECT_EQ(
+      s.Value("callcenter_queue_oldest_contact_enqueued_timestamp_seconds", {{"queue", "sales"}}),
+      (kT0 + 45'000) / 1000.0);
   EXPECT_EQ(s.Value("callcenter_queue_oldest_contact_wait_seconds", {{"queue", "sales"}}), 55);
   // c7 (55 s) is past 20 s; nobody is past 60 s. Within 10 s: c8 (15 s) crosses 20 s and c7
   // (55 s) crosses 60 s.
-  EXPECT_EQ(s.Value("callcenter_queue_contacts_past_threshold", {{"queue", "sales"}, {"threshold", "20"}}), 1);
-  EXPECT_EQ(s.Value("callcenter_queue_contacts_past_threshold", {{"queue", "sales"}, {"threshold", "60"}}), 0);
-  EXPECT_EQ(s.Value("callcenter_queue_contacts_breaching_soon", {{"queue", "sales"}, {"threshold", "20"}}), 1);
-  EXPECT_EQ(s.Value("callcenter_queue_contacts_breaching_soon", {{"queue", "sales"}, {"threshold", "60"}}), 1);
+  EXPECT_EQ(s.Value("callcenter_queue_contacts_past_threshold",
+                    {{"queue", "sales"}, {"threshold", "20"}}),
+            1);
+  EXPECT_EQ(s.Value("callcenter_queue_contacts_past_threshold",
+                    {{"queue", "sales"}, {"threshold", "60"}}),
+            0);
+  EXPECT_EQ(s.Value("callcenter_queue_contacts_breaching_soon",
+                    {{"queue", "sales"}, {"threshold", "20"}}),
+            1);
+  EXPECT_EQ(s.Value("callcenter_queue_contacts_breaching_soon",
+                    {{"queue", "sales"}, {"threshold", "60"}}),
+            1);
 
   // Service-level events, T = 20 s: within: c1 answered (10 s), c2 abandoned (3 s, short), c6
   // flowed out (6 s); breached: c3 (t 22), c4 (t 23), c5 (t 25), c7 (t 65). c8 has no SL event yet.
@@ -287,9 +298,11 @@ TEST_F(DaemonScenario, ScrapeShowsExactlyTheHandComputedValues) {
   // = 0.5. Everything happened within the last 5 minutes, so every window agrees.
   for (const char* w : {"5m", "15m", "1h"}) {
     EXPECT_DOUBLE_EQ(s.Value("callcenter_service_level_ratio",
-                             {{"queue", "sales"}, {"threshold", "20"}, {"window", w}}), 0.2);
+                             {{"queue", "sales"}, {"threshold", "20"}, {"window", w}}),
+                     0.2);
     EXPECT_DOUBLE_EQ(s.Value("callcenter_service_level_ratio",
-                             {{"queue", "sales"}, {"threshold", "60"}, {"window", w}}), 0.5);
+                             {{"queue", "sales"}, {"threshold", "60"}, {"window", w}}),
+                     0.5);
   }
   EXPECT_DOUBLE_EQ(s.Value("callcenter_service_level_target_ratio", {{"queue", "sales"}}), 0.8);
 
@@ -302,8 +315,12 @@ TEST_F(DaemonScenario, ScrapeShowsExactlyTheHandComputedValues) {
   EXPECT_EQ(s.Value("callcenter_contact_wait_seconds_bucket", le), 1);
   le["le"] = "30";
   EXPECT_EQ(s.Value("callcenter_contact_wait_seconds_bucket", le), 2);
-  EXPECT_EQ(s.Value("callcenter_contact_wait_seconds_sum", {{"queue", "sales"}, {"outcome", "abandoned"}}), 33);
-  EXPECT_EQ(s.Value("callcenter_contact_wait_seconds_sum", {{"queue", "sales"}, {"outcome", "exited"}}), 65);
+  EXPECT_EQ(s.Value("callcenter_contact_wait_seconds_sum",
+                    {{"queue", "sales"}, {"outcome", "abandoned"}}),
+            33);
+  EXPECT_EQ(
+      s.Value("callcenter_contact_wait_seconds_sum", {{"queue", "sales"}, {"outcome", "exited"}}),
+      65);
 
   // Agents: a1 available (sales, support), a2 not ready (sales).
   EXPECT_EQ(s.Value("callcenter_queue_agents", {{"queue", "sales"}, {"state", "available"}}), 1);

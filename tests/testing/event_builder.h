@@ -32,7 +32,8 @@ class EventBuilder {
     e.caller_key = std::move(caller);
     return e;
   }
-  state::Event Answered(double t, std::string id, std::string queue, std::string agent = "a1") const {
+  state::Event Answered(double t, std::string id, std::string queue,
+                        std::string agent = "a1") const {
     auto e = Contact(state::EventType::kContactAnswered, t, std::move(id), std::move(queue));
     e.agent_id = std::move(agent);
     return e;

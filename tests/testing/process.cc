@@ -84,7 +84,8 @@ int ChildProcess::Stop(int signo, int timeout_ms) {
       // Drain remaining output for diagnostics.
       char buf[4096];
       ssize_t n;
-      while (out_fd_ >= 0 && (n = read(out_fd_, buf, sizeof buf)) > 0) output_.append(buf, static_cast<std::size_t>(n));
+      while (out_fd_ >= 0 && (n = read(out_fd_, buf, sizeof buf)) > 0)
+        output_.append(buf, static_cast<std::size_t>(n));
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
       return -1;

@@ -9,7 +9,8 @@ namespace ccmon::testing {
 
 namespace {
 
-bool Matches(const Sample& s, std::string_view name, const std::map<std::string, std::string>& want) {
+bool Matches(const Sample& s, std::string_view name,
+             const std::map<std::string, std::string>& want) {
   if (s.name != name) return false;
   for (const auto& [k, v] : want) {
     auto it = s.labels.find(k);
@@ -91,7 +92,8 @@ std::optional<double> Scrape::Get(std::string_view name,
   return std::nullopt;
 }
 
-double Scrape::Value(std::string_view name, const std::map<std::string, std::string>& labels) const {
+double Scrape::Value(std::string_view name,
+                     const std::map<std::string, std::string>& labels) const {
   auto v = Get(name, labels);
   if (!v) {
     std::string desc(name);

@@ -75,23 +75,21 @@ TEST_P(ConfigErrors, BadConfigIsRejectedWithAMessageNamingTheKey) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ConfigErrors,
-    ::testing::Values(
-        BadCase{"lgo: {}", "lgo: unknown key"},
-        BadCase{"queues: [{name: a, thresholds: [20x]}]", "queues[0].thresholds[0]"},
-        BadCase{"queues: [{name: a}, {name: a}]", "duplicate queue"},
-        BadCase{"queues: [{name: a, channel: fax}]", "unknown channel"},
-        BadCase{"queues: [{name: a, target: 1.5}]", "queues[0].target"},
-        BadCase{"queues: [{name: a, thresholds: [20s], target_threshold: 30s}]",
-                "not one of the thresholds"},
-        BadCase{"queues: [{name: _other}]", "not a usable queue name"},
-        BadCase{"subscriptions: [{endpoint: localhost}]", "ZeroMQ endpoint"},
-        BadCase{"subscriptions: [{topics: [v1.]}]", "endpoint is required"},
-        BadCase{"service_level: {formula: magic}", "unknown formula"},
-        BadCase{"limits: {max_queues: -1}", "limits.max_queues"},
-        BadCase{"log: {level: loud}", "log.level"},
-        BadCase{"queues: [unclosed", "line"},
-        BadCase{"[1, 2]", "expected a mapping"},
-        BadCase{"service_level: {thresholds: [20s, 20s]}", "duplicate threshold"}));
+    ::testing::Values(BadCase{"lgo: {}", "lgo: unknown key"},
+                      BadCase{"queues: [{name: a, thresholds: [20x]}]", "queues[0].thresholds[0]"},
+                      BadCase{"queues: [{name: a}, {name: a}]", "duplicate queue"},
+                      BadCase{"queues: [{name: a, channel: fax}]", "unknown channel"},
+                      BadCase{"queues: [{name: a, target: 1.5}]", "queues[0].target"},
+                      BadCase{"queues: [{name: a, thresholds: [20s], target_threshold: 30s}]",
+                              "not one of the thresholds"},
+                      BadCase{"queues: [{name: _other}]", "not a usable queue name"},
+                      BadCase{"subscriptions: [{endpoint: localhost}]", "ZeroMQ endpoint"},
+                      BadCase{"subscriptions: [{topics: [v1.]}]", "endpoint is required"},
+                      BadCase{"service_level: {formula: magic}", "unknown formula"},
+                      BadCase{"limits: {max_queues: -1}", "limits.max_queues"},
+                      BadCase{"log: {level: loud}", "log.level"},
+                      BadCase{"queues: [unclosed", "line"}, BadCase{"[1, 2]", "expected a mapping"},
+                      BadCase{"service_level: {thresholds: [20s, 20s]}", "duplicate threshold"}));
 
 TEST(Duration, UnitsAndPlainSeconds) {
   EXPECT_EQ(*ParseDurationMs("250ms"), 250);

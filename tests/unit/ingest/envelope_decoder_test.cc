@@ -62,8 +62,7 @@ TEST(EnvelopeDecoder, QueueNamesWithOtherCharactersMatchTheirSanitisedTopic) {
   env.mutable_contact_abandoned()->set_contact_id("c");
   env.mutable_contact_abandoned()->set_queue("Sales EU/1");
   EXPECT_TRUE(Decode("v1.acme.Sales_EU_1.", env.SerializeAsString()).ok);
-  EXPECT_EQ(Decode("v1.acme.Sales.", env.SerializeAsString()).reason,
-            RejectReason::kTopicMismatch);
+  EXPECT_EQ(Decode("v1.acme.Sales.", env.SerializeAsString()).reason, RejectReason::kTopicMismatch);
 }
 
 TEST(EnvelopeDecoder, AgentAndHeartbeatEventsNeedTheirOwnTopics) {
@@ -93,17 +92,78 @@ TEST(EnvelopeDecoder, EveryContactEventTypeDecodes) {
     state::EventType type;
   };
   const Case cases[] = {
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_ringing(); m->set_contact_id("c"); m->set_queue("q"); }, state::EventType::kContactRinging},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_ring_timeout(); m->set_contact_id("c"); m->set_queue("q"); m->set_ring_ms(1500); }, state::EventType::kContactRingTimeout},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_answered(); m->set_contact_id("c"); m->set_queue("q"); }, state::EventType::kContactAnswered},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_exited(); m->set_contact_id("c"); m->set_queue("q"); m->set_reason(v1::EXIT_REASON_KEY_PRESS); }, state::EventType::kContactExited},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_transferred(); m->set_contact_id("c"); m->set_queue("q"); m->set_target_queue("r"); }, state::EventType::kContactTransferred},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_held(); m->set_contact_id("c"); m->set_queue("q"); }, state::EventType::kContactHeld},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_resumed(); m->set_contact_id("c"); m->set_queue("q"); }, state::EventType::kContactResumed},
-      {[](v1::Envelope* e) { auto* m = e->mutable_contact_ended(); m->set_contact_id("c"); m->set_queue("q"); m->set_ended_by(v1::ENDED_BY_AGENT); }, state::EventType::kContactEnded},
-      {[](v1::Envelope* e) { auto* m = e->mutable_wrap_up_ended(); m->set_contact_id("c"); m->set_queue("q"); m->set_resolved(v1::RESOLUTION_NOT_RESOLVED); }, state::EventType::kWrapUpEnded},
-      {[](v1::Envelope* e) { auto* m = e->mutable_callback_requested(); m->set_contact_id("c"); m->set_queue("q"); }, state::EventType::kCallbackRequested},
-      {[](v1::Envelope* e) { auto* m = e->mutable_survey_completed(); m->set_contact_id("c"); m->set_queue("q"); m->set_csat(4); }, state::EventType::kSurveyCompleted},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_ringing();
+         m->set_contact_id("c");
+         m->set_queue("q");
+       },
+       state::EventType::kContactRinging},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_ring_timeout();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_ring_ms(1500);
+       },
+       state::EventType::kContactRingTimeout},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_answered();
+         m->set_contact_id("c");
+         m->set_queue("q");
+       },
+       state::EventType::kContactAnswered},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_exited();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_reason(v1::EXIT_REASON_KEY_PRESS);
+       },
+       state::EventType::kContactExited},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_transferred();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_target_queue("r");
+       },
+       state::EventType::kContactTransferred},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_held();
+         m->set_contact_id("c");
+         m->set_queue("q");
+       },
+       state::EventType::kContactHeld},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_resumed();
+         m->set_contact_id("c");
+         m->set_queue("q");
+       },
+       state::EventType::kContactResumed},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_contact_ended();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_ended_by(v1::ENDED_BY_AGENT);
+       },
+       state::EventType::kContactEnded},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_wrap_up_ended();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_resolved(v1::RESOLUTION_NOT_RESOLVED);
+       },
+       state::EventType::kWrapUpEnded},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_callback_requested();
+         m->set_contact_id("c");
+         m->set_queue("q");
+       },
+       state::EventType::kCallbackRequested},
+      {[](v1::Envelope* e) {
+         auto* m = e->mutable_survey_completed();
+         m->set_contact_id("c");
+         m->set_queue("q");
+         m->set_csat(4);
+       },
+       state::EventType::kSurveyCompleted},
   };
   for (const auto& c : cases) {
     auto env = Base();

@@ -32,9 +32,7 @@ class LifecycleTest : public ::testing::Test {
   }
   void Apply(const Event& e) { lifecycle_.Apply(e); }
   std::size_t Count(FactType t) const { return sink_.OfType(t).size(); }
-  std::uint64_t Anomalies(Anomaly a) const {
-    return model_.ingest.anomalies[static_cast<int>(a)];
-  }
+  std::uint64_t Anomalies(Anomaly a) const { return model_.ingest.anomalies[static_cast<int>(a)]; }
   QueueId Q(std::string_view name) const { return model_.queues.Find(name); }
 
   Model model_;
@@ -92,7 +90,7 @@ TEST_F(LifecycleTest, LateEventFromAnotherSourceDoesNotBreachThisSourcesContacts
 TEST_F(LifecycleTest, ShortAbandonIsAtOrBelowTheShortAbandonThreshold) {
   Apply(b_.Queued(0, "c1", "sales"));
   Apply(b_.Queued(0, "c2", "sales"));
-  Apply(b_.Abandoned(5, "c1", "sales"));    // 5 s ≤ 5 s: short.
+  Apply(b_.Abandoned(5, "c1", "sales"));      // 5 s ≤ 5 s: short.
   Apply(b_.Abandoned(5.001, "c2", "sales"));  // 5.001 s: not short.
   auto ab = sink_.OfType(FactType::kAbandoned);
   ASSERT_EQ(ab.size(), 2u);
@@ -102,11 +100,10 @@ TEST_F(LifecycleTest, ShortAbandonIsAtOrBelowTheShortAbandonThreshold) {
 }
 
 TEST_F(LifecycleTest, EachExitReasonIsReportedAsExitedWithThatReason) {
-  const ExitReason reasons[] = {ExitReason::kTimeout,   ExitReason::kQueueFull,
-                                ExitReason::kNoAgents,  ExitReason::kKeyPress,
-                                ExitReason::kOverflow,  ExitReason::kWithdrawn,
-                                ExitReason::kClosed,    ExitReason::kLost,
-                                ExitReason::kOther};
+  const ExitReason reasons[] = {
+      ExitReason::kTimeout,  ExitReason::kQueueFull, ExitReason::kNoAgents,
+      ExitReason::kKeyPress, ExitReason::kOverflow,  ExitReason::kWithdrawn,
+      ExitReason::kClosed,   ExitReason::kLost,      ExitReason::kOther};
   int i = 0;
   for (ExitReason r : reasons) {
     const std::string id = "c" + std::to_string(i++);
@@ -191,7 +188,7 @@ TEST_F(LifecycleTest, AnswerForAContactThatNeverQueuesIsCountedAsUnknownAfterThe
   Apply(b_.Answered(10, "ghost", "sales"));
   Apply(b_.Heartbeat(20));
   EXPECT_EQ(Anomalies(Anomaly::kUnknownContact), 0u);  // Still held back.
-  Apply(b_.Heartbeat(60));  // Past the 30 s hold time, at a sweep.
+  Apply(b_.Heartbeat(60));                             // Past the 30 s hold time, at a sweep.
   EXPECT_EQ(Anomalies(Anomaly::kUnknownContact), 1u);
   EXPECT_EQ(Count(FactType::kAnswered), 0u);
   EXPECT_EQ(Count(FactType::kOffered), 0u);
@@ -265,7 +262,8 @@ TEST_F(LifecycleTest, AgentStatesAreCountedPerQueueAndAgentsOfALostAcdAreLoggedO
   const auto& sales = model_.agents.CountsForQueue(Q("sales"));
   EXPECT_EQ(sales[static_cast<int>(AgentState::kOnContact)], 1u);
   EXPECT_EQ(sales[static_cast<int>(AgentState::kNotReady)], 1u);
-  EXPECT_EQ(model_.agents.CountsForQueue(Q("support"))[static_cast<int>(AgentState::kOnContact)], 1u);
+  EXPECT_EQ(model_.agents.CountsForQueue(Q("support"))[static_cast<int>(AgentState::kOnContact)],
+            1u);
   EXPECT_EQ(model_.agents.Totals()[static_cast<int>(AgentState::kOnContact)], 1u);
   auto changes = sink_.OfType(FactType::kAgentStateChanged);
   ASSERT_EQ(changes.size(), 3u);

@@ -1,0 +1,46 @@
+// ccmon-bridge: turns a contact-center event source into the canonical ccmon event stream.
+//
+// One program, one subcommand per source (DESIGN.md §1). Each source contributes an
+// Add<Source>Command() that declares its options and a Run<Source>() that runs it; main parses
+// the command line, configures logging and stop signals, and dispatches. To add a source, add its
+// two calls below. Exit codes: 0 done, 1 runtime failure, 2 usage or configuration error.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "bridges/runtime.h"
+#include "bridges/simulate/simulate_command.h"
+#include "common/logging.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ccmon-bridge: publishes contact-center events on the ccmon event bus"};
+  app.require_subcommand(1);
+  // Global options may follow the subcommand: `ccmon-bridge simulate ... --log.level debug`.
+  app.fallthrough();
+  std::string log_level = "info";
+  std::string log_format = "plain";
+  app.add_option("--log.level", log_level, "debug, info, warn, error or off")
+      ->capture_default_str();
+  app.add_option("--log.format", log_format, "plain or logfmt")->capture_default_str();
+
+  ccmon::simulate::SimulateOptions simulate_options;
+  CLI::App* simulate = ccmon::simulate::AddSimulateCommand(app, &simulate_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and exits 0; every usage error exits 2, like a bad configuration.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (ccmon::Status s = ccmon::ConfigureLogging(log_level, log_format); !s.ok()) {
+    std::fprintf(stderr, "ccmon-bridge: --log.level/--log.format: %s\n", s.message().c_str());
+    return 2;
+  }
+  ccmon::bridges::InstallStopSignalHandlers();
+
+  if (*simulate) return ccmon::simulate::RunSimulate(simulate_options);
+  return 2;  // Unreachable: require_subcommand(1).
+}

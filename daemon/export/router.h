@@ -1,0 +1,42 @@
+// Router: the route table of the HTTP server and the rules that turn a parsed Request into a
+// Response (authorization, 404, 405 with Allow, handler errors as 500).
+//
+// HttpServer owns one and consults it for every request; the fuzz target and unit tests use it
+// directly, without sockets. Not thread-safe: register routes before the server starts and
+// dispatch on the io_context (engine) thread.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "daemon/export/http_message.h"
+
+namespace ccmon::web {
+
+class Router {
+ public:
+  // Serves `path` (exact match on the path; the query string is ignored for routing) with
+  // `handler` for the `allowed` methods; allowing GET allows HEAD. A later Route() on the same
+  // path replaces the earlier one (the wallboard replaces the landing page). `path` must start
+  // with '/'.
+  void Route(std::string path, Methods allowed, Handler handler);
+
+  // Checks every request before routing; pass an empty function to remove the check.
+  void SetAuthorizer(Authorizer authorizer);
+
+  // The response for `request`: the authorizer's refusal, 404 for an unknown path, 405 (with
+  // Allow) for a method the route does not allow, 500 if the handler throws or returns a status
+  // outside 100-599, otherwise the handler's response. The body is kept for HEAD; HttpServer
+  // drops it when writing. Never throws.
+  Response Dispatch(const Request& request) const;
+
+ private:
+  struct Entry {
+    Methods allowed;
+    Handler handler;
+  };
+  std::map<std::string, Entry, std::less<>> routes_;
+  Authorizer authorizer_;
+};
+
+}  // namespace ccmon::web
