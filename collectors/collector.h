@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/analytics_options.h"
 #include "common/clock.h"
 #include "daemon/state/fact.h"
 #include "daemon/state/model.h"
@@ -41,6 +42,12 @@ struct CollectorOptions {
   std::vector<double> wait_buckets_s{1,  2,   5,   10,  15,  20,  30,   45,  60,
                                      90, 120, 180, 300, 600, 900, 1800, 3600};
   std::string version = "dev";  // For ccmond_build_info.
+
+  WindowOptions windows;
+  HandleTimeOptions handle_time;
+  AgentOptions agents;
+  FcrOptions fcr;
+  StaffingOptions staffing;
 };
 
 struct CollectContext {
