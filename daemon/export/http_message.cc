@@ -7,8 +7,8 @@ namespace {
 
 char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-constexpr std::array<Method, 7> kServedMethods = {Method::kGet,    Method::kHead,    Method::kPost,
-                                                  Method::kPut,    Method::kDelete,  Method::kOptions,
+constexpr std::array<Method, 7> kServedMethods = {Method::kGet,  Method::kHead,   Method::kPost,
+                                                  Method::kPut,  Method::kDelete, Method::kOptions,
                                                   Method::kPatch};
 
 }  // namespace

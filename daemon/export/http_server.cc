@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -98,9 +98,8 @@ const char* ReasonForError(int status) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// The server's state, shared with every pending operation so that a completion arriving after
-// HttpServer is gone (Stop(), then destruction, then the io_context drains) finds it alive.
 
+// What HttpServerCore knows of a connection: enough to close it on Stop().
 class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
@@ -115,6 +114,8 @@ class ConnectionBase {
   bool rejecting_;
 };
 
+// The server's state, shared with every pending operation so that a completion arriving after
+// HttpServer is gone (Stop(), then destruction, then the io_context drains) finds it alive.
 class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
  public:
   using Options = HttpServer::Options;
@@ -253,10 +254,9 @@ class Connection final : public ConnectionBase,
     }
     // Between requests the idle timeout applies; the read timeout starts with the next byte.
     Lowest().expires_after(server_->options().idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = Self()](const error_code& ec, std::size_t n) {
-                              self->OnIdleRead(ec, n);
-                            });
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = Self()](const error_code& ec, std::size_t n) { self->OnIdleRead(ec, n); });
   }
 
   void OnIdleRead(const error_code& ec, std::size_t n) {
@@ -398,10 +398,9 @@ class Connection final : public ConnectionBase,
   }
 
   void Drain() {
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = Self()](const error_code& ec, std::size_t n) {
-                              self->OnDrain(ec, n);
-                            });
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = Self()](const error_code& ec, std::size_t n) { self->OnDrain(ec, n); });
   }
 
   void OnDrain(const error_code& ec, std::size_t n) {
@@ -557,9 +556,9 @@ void HttpServerCore::OnAccept(const error_code& ec, tcp::socket socket) {
     } else {
       ++stats_.connections_accepted;
     }
-    auto connection = std::make_shared<PlainConnection>(
-        shared_from_this(), beast::tcp_stream(std::move(socket)), std::move(remote_text),
-        rejecting);
+    auto connection =
+        std::make_shared<PlainConnection>(shared_from_this(), beast::tcp_stream(std::move(socket)),
+                                          std::move(remote_text), rejecting);
     connection->Start();
   } catch (const std::exception& e) {
     spdlog::error("http: setting up a connection failed: {}", e.what());

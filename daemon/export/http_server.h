@@ -32,12 +32,12 @@ namespace ccmon::web {
 // Counters of the server's own health, rendered by the ingest-health collector
 // (ccmond_http_*). Plain numbers, read and written on the io_context thread only.
 struct HttpStats {
-  std::uint64_t connections_accepted = 0;     // Admitted and served.
-  std::uint64_t connections_rejected = 0;     // Over max_connections: answered 503 or closed.
-  std::uint64_t connections_timed_out = 0;    // A request or response not done in time.
-  std::uint64_t connections_idle_closed = 0;  // Keep-alive connections idle for too long.
-  std::uint64_t accept_errors = 0;            // accept() failures (e.g. out of descriptors).
-  std::uint64_t requests_malformed = 0;       // Answered 400 before reaching a route.
+  std::uint64_t connections_accepted = 0;       // Admitted and served.
+  std::uint64_t connections_rejected = 0;       // Over max_connections: answered 503 or closed.
+  std::uint64_t connections_timed_out = 0;      // A request or response not done in time.
+  std::uint64_t connections_idle_closed = 0;    // Keep-alive connections idle for too long.
+  std::uint64_t accept_errors = 0;              // accept() failures (e.g. out of descriptors).
+  std::uint64_t requests_malformed = 0;         // Answered 400 before reaching a route.
   std::uint64_t requests_header_too_large = 0;  // Answered 431.
   std::uint64_t requests_body_too_large = 0;    // Answered 413.
   // Responses written or being written, by status class: [0] 1xx, [1] 2xx, ... [4] 5xx.
@@ -65,7 +65,8 @@ class HttpServer {
     // client asked for close) the server stops sending and reads and discards what the client
     // still sends for up to this long, so that the client reads the response instead of a reset.
     std::chrono::milliseconds linger_timeout{1'000};
-    const Clock* clock = nullptr;  // For the Date header and log rate limits; null: wall clock.
+    // For the Date header and log rate limits; null: the wall clock. Must outlive the server.
+    const Clock* clock = nullptr;
   };
 
   HttpServer(boost::asio::io_context& io_context, Options options);

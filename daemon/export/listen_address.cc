@@ -1,10 +1,9 @@
 #include "daemon/export/listen_address.h"
 
+#include <algorithm>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
 #include <boost/system/error_code.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -122,7 +121,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
     } else if (IsValidHostName(host)) {
       out.kind = ListenAddress::HostKind::kHostName;
     } else {
-      return fail(Status::InvalidArgument("\"" + std::string(host) + "\" is not a valid host name"));
+      return fail(
+          Status::InvalidArgument("\"" + std::string(host) + "\" is not a valid host name"));
     }
   }
   if (Status s = ParsePort(port_text, &out.port); !s.ok()) return fail(s);

@@ -45,7 +45,8 @@ std::string RelativeLink(std::string_view path) {
 }  // namespace
 
 MetricsEndpoint::StringSink::int_type MetricsEndpoint::StringSink::overflow(int_type c) {
-  if (!traits_type::eq_int_type(c, traits_type::eof())) out_->push_back(traits_type::to_char_type(c));
+  if (!traits_type::eq_int_type(c, traits_type::eof()))
+    out_->push_back(traits_type::to_char_type(c));
   return traits_type::not_eof(c);
 }
 

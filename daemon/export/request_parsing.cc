@@ -1,11 +1,10 @@
 #include "daemon/export/request_parsing.h"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-
-#include <algorithm>
 #include <iterator>
 #include <limits>
 #include <utility>
@@ -108,7 +107,8 @@ Result<Request> ToRequest(BeastRequest&& message, std::string remote_address) {
   }
   // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
   if (out.version >= 11 && hosts != 1) {
-    return Status::InvalidArgument(hosts == 0 ? "missing Host header" : "more than one Host header");
+    return Status::InvalidArgument(hosts == 0 ? "missing Host header"
+                                              : "more than one Host header");
   }
   out.body = std::move(message.body());
   out.remote_address = std::move(remote_address);

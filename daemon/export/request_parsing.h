@@ -9,7 +9,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <string>

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <utility>
 
 namespace ccmon::web {
@@ -19,8 +19,7 @@ bool Guarded(const Request& request, F&& call) {
     call();
     return true;
   } catch (const std::exception& e) {
-    spdlog::error("http: handler for {} {} threw: {}", request.method_name, request.path,
-                  e.what());
+    spdlog::error("http: handler for {} {} threw: {}", request.method_name, request.path, e.what());
   } catch (...) {
     spdlog::error("http: handler for {} {} threw a non-standard exception", request.method_name,
                   request.path);
@@ -53,9 +52,8 @@ Response Router::Dispatch(const Request& request) const {
   if (it == routes_.end()) return Response::Text(404, "404 page not found\n");
 
   const Entry& entry = it->second;
-  const bool allowed =
-      entry.allowed.Contains(request.method) ||
-      (request.method == Method::kHead && entry.allowed.Contains(Method::kGet));
+  const bool allowed = entry.allowed.Contains(request.method) ||
+                       (request.method == Method::kHead && entry.allowed.Contains(Method::kGet));
   if (!allowed) {
     Response r = Response::Text(405, "Method Not Allowed\n");
     r.headers.emplace_back("Allow", entry.allowed.AllowHeader());

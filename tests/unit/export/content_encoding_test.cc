@@ -40,8 +40,8 @@ TEST(PrefersGzip, FollowsTheQValuesOfRfc9110) {
       {"*, gzip;q=0", false},  // Named beats the wildcard.
       {"gzip;q=0, *", false},
       {"br;q=1.0, gzip;q=0.8, *;q=0.1", true},
-      {"gzip;q=2", false},     // Out of range: malformed, counts as 0.
-      {"gzip;q=abc", false},   // Malformed.
+      {"gzip;q=2", false},    // Out of range: malformed, counts as 0.
+      {"gzip;q=abc", false},  // Malformed.
       {"gzip;q=0.1234", false},
       {"gzip;q=", false},
       {"gzip;level=9", true},  // Other parameters are ignored.

@@ -83,7 +83,8 @@ TEST_F(HttpServerTest, HeadIsAnsweredLikeGetWithoutBodyButWithItsContentLength) 
   Start();
   TestClient client;
   ASSERT_FALSE(client.Connect(port()));
-  ASSERT_FALSE(client.Write("HEAD /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+  ASSERT_FALSE(
+      client.Write("HEAD /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
   std::string raw;
   EXPECT_TRUE(IsClosed(client.ReadUntilClosed(&raw)));
   EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw;
@@ -147,9 +148,10 @@ TEST_F(HttpServerTest, Http10RequestWithoutKeepAliveIsAnsweredAndClosed) {
 
 TEST_F(HttpServerTest, RequestBodyReachesThePostHandler) {
   Start();
-  const HttpResponse r = Fetch(
-      port(), "POST /post HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "3\r\nabc\r\n0\r\n\r\n");
+  const HttpResponse r =
+      Fetch(port(),
+            "POST /post HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "3\r\nabc\r\n0\r\n\r\n");
   EXPECT_EQ(r.body(), "got abc");
 }
 
@@ -168,8 +170,9 @@ TEST_F(HttpServerTest, OversizedBodyIsAnswered413) {
   HttpServer::Options options = TestOptions();
   options.max_body_bytes = 100;
   StartWith(options);
-  const HttpResponse r = Fetch(port(), "POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n" +
-                                           std::string(101, 'b'));
+  const HttpResponse r =
+      Fetch(port(), "POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n" +
+                        std::string(101, 'b'));
   EXPECT_EQ(r.result_int(), 413);
   EXPECT_EQ(Stats().requests_body_too_large, 1u);
 }

@@ -33,9 +33,8 @@ error_code TestClient::Run(Start start) {
 
 error_code TestClient::Connect(std::uint16_t port) {
   const tcp::endpoint ep(net::ip::address_v4::loopback(), port);
-  return Run([&](auto done) {
-    stream_.async_connect(ep, [done](const error_code& ec) { done(ec); });
-  });
+  return Run(
+      [&](auto done) { stream_.async_connect(ep, [done](const error_code& ec) { done(ec); }); });
 }
 
 error_code TestClient::Write(std::string_view bytes) {

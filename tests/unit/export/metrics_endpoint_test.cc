@@ -140,8 +140,7 @@ TEST_F(MetricsEndpointTest, GzipWithQZeroMeansNoGzip) {
 
 TEST_F(MetricsEndpointTest, HeadOnMetricsHasTheLengthButNoBody) {
   Start();
-  const HttpResponse r =
-      Fetch(port(), "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  const HttpResponse r = Fetch(port(), "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
   EXPECT_EQ(r.result_int(), 200);
   EXPECT_EQ(r.body(), "");
   EXPECT_EQ(HeaderOf(r, "Content-Length"), std::to_string(kExpectedText.size()));

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace ccmon::web {
@@ -59,8 +62,8 @@ TEST(ParseRequestBytes, Http11NeedsExactlyOneHost) {
 }
 
 TEST(ParseRequestBytes, HeadersAreFoundCaseInsensitivelyAndRepeatsAreJoined) {
-  const ParsedRequest p = Parse(
-      "GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\naccept-encoding: gzip\r\n\r\n");
+  const ParsedRequest p =
+      Parse("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\naccept-encoding: gzip\r\n\r\n");
   ASSERT_TRUE(p.request) << p.error;
   EXPECT_EQ(p.request->Header("ACCEPT-ENCODING"), "br, gzip");
   EXPECT_EQ(p.request->Header("Host"), "x");
@@ -89,7 +92,8 @@ TEST(ParseRequestBytes, MapsEachMalformationToItsStatus) {
 }
 
 TEST(ParseRequestBytes, IncompleteInputIsNotAnError) {
-  for (std::string_view bytes : {"", "GET / HT", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab"}) {
+  for (std::string_view bytes :
+       {"", "GET / HT", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab"}) {
     const ParsedRequest p = Parse(bytes);
     EXPECT_FALSE(p.request) << bytes;
     EXPECT_EQ(p.error_status, 0) << bytes;
@@ -110,6 +114,26 @@ TEST(ParseRequestBytes, UnknownMethodsAreKeptByName) {
   ASSERT_TRUE(p.request) << p.error;
   EXPECT_EQ(p.request->method, Method::kOther);
   EXPECT_EQ(p.request->method_name, "PROPFIND");
+}
+
+// The fuzz target's seeds double as a regression corpus: each one parses to a request or to one
+// of the statuses the server answers malformed input with.
+TEST(ParseRequestBytes, EverySeedOfTheFuzzCorpusIsHandled) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(CCMON_SOURCE_DIR) / "tests/fuzz/http_request/corpus";
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const ParsedRequest p = Parse(bytes);
+    if (!p.request) {
+      EXPECT_TRUE(p.error_status == 0 || p.error_status == 400 || p.error_status == 413 ||
+                  p.error_status == 431)
+          << entry.path() << ": " << p.error_status;
+    }
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 5);
 }
 
 }  // namespace

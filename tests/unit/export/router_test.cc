@@ -76,9 +76,8 @@ TEST(Router, TheAuthorizerRunsFirstAndAThrowingOneRefuses) {
   allow = true;
   EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/a")).status, 200);
 
-  router.SetAuthorizer([](const Request&) -> std::optional<Response> {
-    throw std::runtime_error("bcrypt failed");
-  });
+  router.SetAuthorizer(
+      [](const Request&) -> std::optional<Response> { throw std::runtime_error("bcrypt failed"); });
   EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/a")).status, 500);
   router.SetAuthorizer(nullptr);
   EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/a")).status, 200);
