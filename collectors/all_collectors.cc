@@ -2,12 +2,19 @@
 
 #include <algorithm>
 
+#include "collectors/agent_activity_collector.h"
 #include "collectors/agents_collector.h"
+#include "collectors/ewt_collector.h"
+#include "collectors/fcr_collector.h"
+#include "collectors/handle_time_collector.h"
 #include "collectors/ingest_health_collector.h"
 #include "collectors/queue_activity_collector.h"
 #include "collectors/queue_live_collector.h"
 #include "collectors/service_level_collector.h"
+#include "collectors/staffing_collector.h"
+#include "collectors/survey_collector.h"
 #include "collectors/wait_time_collector.h"
+#include "collectors/window_collector.h"
 
 namespace ccmon::collectors {
 
@@ -17,7 +24,17 @@ CollectorSet::CollectorSet(const CollectorOptions& options, const state::Model& 
   collectors_.push_back(std::make_unique<QueueLiveCollector>(options));
   collectors_.push_back(std::make_unique<WaitTimeCollector>(options, model));
   collectors_.push_back(std::make_unique<ServiceLevelCollector>(options, model));
+  collectors_.push_back(std::make_unique<WindowCollector>(options, model));
+  collectors_.push_back(std::make_unique<HandleTimeCollector>(options, model));
   collectors_.push_back(std::make_unique<AgentsCollector>());
+  collectors_.push_back(std::make_unique<AgentActivityCollector>(options, model));
+  collectors_.push_back(std::make_unique<SurveyCollector>(model));
+  collectors_.push_back(std::make_unique<FcrCollector>(options, model));
+  // The expected-wait collector reads the staffing collector's load estimates (listed first).
+  auto staffing = std::make_unique<StaffingCollector>(options, model);
+  const QueueLoadEstimator* load = &staffing->estimator();
+  collectors_.push_back(std::move(staffing));
+  collectors_.push_back(std::make_unique<EwtCollector>(options, model, load));
   collectors_.push_back(std::make_unique<IngestHealthCollector>(options));
 
   for (const auto& c : collectors_) {

@@ -3,16 +3,26 @@
 #include <algorithm>
 
 #include "collectors/exposition.h"
+#include "collectors/service_level_event.h"
 
 namespace ccmon::collectors {
 
 namespace {
 
 using prometheus::MetricType;
-using state::FactType;
 
 // Thresholds beyond this many have no bit in breached_mask and are not counted.
 constexpr std::size_t kThresholdLimit = state::kMaxThresholds;
+
+// The SL-event rule (collectors/service_level_event.h) emits SlPart values; Part mirrors them.
+static_assert(static_cast<int>(SlPart::kAnsweredWithin) == ServiceLevelCollector::kAnsweredWithin &&
+              static_cast<int>(SlPart::kAbandonedWithin) ==
+                  ServiceLevelCollector::kAbandonedWithin &&
+              static_cast<int>(SlPart::kShortAbandonedWithin) ==
+                  ServiceLevelCollector::kShortAbandonedWithin &&
+              static_cast<int>(SlPart::kExitedWithin) == ServiceLevelCollector::kExitedWithin &&
+              static_cast<int>(SlPart::kBreached) == ServiceLevelCollector::kBreached &&
+              kSlPartCount == ServiceLevelCollector::kPartCount);
 
 std::size_t ThresholdCount(const std::vector<std::int64_t>& thresholds) {
   return std::min(thresholds.size(), kThresholdLimit);
@@ -71,50 +81,12 @@ void ServiceLevelCollector::Count(PerQueue* pq, std::size_t i, Part part, UnixMs
   pq->window.Add(t, static_cast<int>(k), 1);
 }
 
-void ServiceLevelCollector::Outcome(const state::Fact& fact, Part within) {
-  PerQueue& pq = Queue(fact.queue);
-  const std::size_t n = ThresholdCount(pq.thresholds_ms);
-  for (std::size_t i = 0; i < n; ++i) {
-    // Already counted at the crossing.
-    if ((fact.breached_mask >> i) & 1u) continue;
-    if (fact.wait_ms <= pq.thresholds_ms[i]) {
-      Count(&pq, i, within, fact.time_ms);
-      if (within == kAbandonedWithin && fact.short_abandon) {
-        Count(&pq, i, kShortAbandonedWithin, fact.time_ms);
-      }
-    } else {
-      // No breach fact came for T although the wait passed it (see the header): the outcome is
-      // the contact's SL event, a breach.
-      Count(&pq, i, kBreached, fact.time_ms);
-    }
-  }
-}
-
 void ServiceLevelCollector::OnFact(const state::Fact& fact) {
-  if (fact.queue >= model_.queues.size()) return;
-  switch (fact.type) {
-    case FactType::kAnswered:
-      Outcome(fact, kAnsweredWithin);
-      break;
-    case FactType::kAbandoned:
-      Outcome(fact, kAbandonedWithin);
-      break;
-    case FactType::kExited:
-      Outcome(fact, kExitedWithin);
-      break;
-    case FactType::kTransferredOut:
-      if (fact.before_answer) Outcome(fact, kExitedWithin);
-      break;
-    case FactType::kSlBreached: {
-      PerQueue& pq = Queue(fact.queue);
-      if (fact.threshold_index < ThresholdCount(pq.thresholds_ms)) {
-        Count(&pq, fact.threshold_index, kBreached, fact.time_ms);
-      }
-      break;
-    }
-    default:
-      break;
-  }
+  if (fact.queue >= model_.queues.size() || !ProducesSlEvents(fact)) return;
+  PerQueue& pq = Queue(fact.queue);
+  ForEachSlEvent(
+      fact, pq.thresholds_ms.data(), ThresholdCount(pq.thresholds_ms),
+      [&](std::size_t i, SlPart part) { Count(&pq, i, static_cast<Part>(part), fact.time_ms); });
 }
 
 void ServiceLevelCollector::OnAdvance(UnixMs now_ms) {

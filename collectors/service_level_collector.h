@@ -1,7 +1,8 @@
 // ServiceLevelCollector: service-level events per {queue, threshold}, as counters and as exact
 // sliding-window ratios (DESIGN §3 "Service level"; docs/metrics.md "Service level").
 //
-// The service-level-event rule: for each threshold T of the contact's queue, each stay of a
+// The service-level-event rule (applied by collectors/service_level_event.h, shared with
+// WindowCollector): for each threshold T of the contact's queue, each stay of a
 // contact in a queue produces exactly one SL event —
 //   * at its outcome, if the outcome came at wait ≤ T and T's bit is not in the outcome fact's
 //     breached_mask: answered within T, abandoned within T (and short-abandoned within T when
@@ -90,7 +91,6 @@ class ServiceLevelCollector final : public Collector {
     return true;
   }
   void Count(PerQueue* pq, std::size_t i, Part part, UnixMs t);
-  void Outcome(const state::Fact& fact, Part within);
 
   SlFormula formula_;
   const state::Model& model_;

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/time_zone.h"
+
 namespace ccmon::config {
 
 namespace {
@@ -159,11 +161,96 @@ Status ReadServiceLevel(const Reader& r, const YAML::Node& node, const std::stri
   return Status::Ok();
 }
 
+// The analytics collectors' options (collectors/analytics_options.h).
+Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
+  auto& o = c->collectors;
+  if (auto w = root["windows"]) {
+    if (auto s = r.CheckKeys(w, "windows", {"time_zone", "interval"}); !s.ok()) return s;
+    if (w["time_zone"]) {
+      if (auto s = r.String(w["time_zone"], "windows.time_zone", &o.windows.time_zone); !s.ok())
+        return s;
+      if (auto tz = TimeZone::Load(o.windows.time_zone); !tz.ok())
+        return r.Error("windows.time_zone", tz.status().message());
+    }
+    if (w["interval"]) {
+      std::int64_t ms = 0;
+      if (auto s = r.Duration(w["interval"], "windows.interval", &ms); !s.ok()) return s;
+      if (ms != 15 * 60'000 && ms != 30 * 60'000) return r.Error("windows.interval", "use 15m or 30m");
+      o.windows.interval_minutes = static_cast<int>(ms / 60'000);
+    }
+  }
+  if (auto h = root["handle_time"]) {
+    if (auto s = r.CheckKeys(h, "handle_time", {"short_answer"}); !s.ok()) return s;
+    if (h["short_answer"]) {
+      if (auto s = r.Duration(h["short_answer"], "handle_time.short_answer",
+                              &o.handle_time.short_answer_ms);
+          !s.ok())
+        return s;
+    }
+  }
+  if (auto a = root["agents"]) {
+    if (auto s = r.CheckKeys(a, "agents", {"per_agent", "max_per_agent_series"}); !s.ok()) return s;
+    if (a["per_agent"]) {
+      if (auto s = r.Bool(a["per_agent"], "agents.per_agent", &o.agents.per_agent); !s.ok()) return s;
+    }
+    if (a["max_per_agent_series"]) {
+      if (auto s = r.Integer<std::size_t>(a["max_per_agent_series"], "agents.max_per_agent_series",
+                                          1, 100'000, &o.agents.max_per_agent_series);
+          !s.ok())
+        return s;
+    }
+  }
+  if (auto f = root["first_contact_resolution"]) {
+    const std::string p = "first_contact_resolution";
+    if (auto s = r.CheckKeys(f, p, {"windows", "queue_groups", "max_tracked_contacts"}); !s.ok())
+      return s;
+    if (f["windows"]) {
+      std::vector<std::int64_t> windows;
+      if (auto s = r.Thresholds(f["windows"], p + ".windows", &windows); !s.ok()) return s;
+      if (windows.size() > 4) return r.Error(p + ".windows", "at most 4 windows");
+      o.fcr.windows_ms = std::move(windows);
+    }
+    if (auto g = f["queue_groups"]) {
+      if (!g.IsMap()) return r.Error(p + ".queue_groups", "expected a mapping queue: group");
+      o.fcr.queue_groups.clear();
+      for (const auto& kv : g) {
+        std::string queue;
+        std::string group;
+        const std::string kp = p + ".queue_groups." + kv.first.as<std::string>();
+        if (auto s = r.String(kv.first, kp, &queue); !s.ok()) return s;
+        if (auto s = r.String(kv.second, kp, &group); !s.ok()) return s;
+        if (group.empty()) return r.Error(kp, "empty group name");
+        o.fcr.queue_groups.emplace_back(queue, group);
+      }
+    }
+    if (f["max_tracked_contacts"]) {
+      if (auto s = r.Integer<std::size_t>(f["max_tracked_contacts"], p + ".max_tracked_contacts",
+                                          1000, 1'000'000'000, &o.fcr.max_tracked_contacts);
+          !s.ok())
+        return s;
+    }
+  }
+  if (auto st = root["staffing"]) {
+    if (auto s = r.CheckKeys(st, "staffing", {"estimation_window"}); !s.ok()) return s;
+    if (st["estimation_window"]) {
+      if (auto s = r.Duration(st["estimation_window"], "staffing.estimation_window",
+                              &o.staffing.estimation_window_ms);
+          !s.ok())
+        return s;
+      if (o.staffing.estimation_window_ms < 60'000 ||
+          o.staffing.estimation_window_ms > 3600'000)
+        return r.Error("staffing.estimation_window", "must be between 1m and 1h");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
   if (!root || root.IsNull()) return Status::Ok();  // An empty file means all defaults.
   if (auto s = r.CheckKeys(root, "",
                            {"log", "web", "subscriptions", "limits", "lifecycle", "service_level",
-                            "queues", "ingest", "metrics"});
+                            "queues", "ingest", "windows", "handle_time", "agents",
+                            "first_contact_resolution", "staffing"});
       !s.ok())
     return s;
 
@@ -325,6 +412,7 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
         return s;
     }
   }
+  if (auto s = ParseAnalytics(r, root, c); !s.ok()) return s;
   if (auto queues = root["queues"]) {
     if (!queues.IsSequence()) return r.Error("queues", "expected a list");
     std::set<std::string> seen;

@@ -110,3 +110,43 @@ TEST(Config, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace ccmon::config
+
+namespace ccmon::config {
+namespace {
+
+TEST(Config, AnalyticsOptionsAreRead) {
+  auto c = ParseConfig(R"(
+windows: {time_zone: Europe/Berlin, interval: 30m}
+handle_time: {short_answer: 8s}
+agents: {per_agent: true, max_per_agent_series: 50}
+first_contact_resolution:
+  windows: [24h, 7d]
+  queue_groups: {sales: retail, support: retail}
+  max_tracked_contacts: 100000
+staffing: {estimation_window: 30m}
+)",
+                       "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const auto& o = c->collectors;
+  EXPECT_EQ(o.windows.time_zone, "Europe/Berlin");
+  EXPECT_EQ(o.windows.interval_minutes, 30);
+  EXPECT_EQ(o.handle_time.short_answer_ms, 8'000);
+  EXPECT_TRUE(o.agents.per_agent);
+  EXPECT_EQ(o.agents.max_per_agent_series, 50u);
+  EXPECT_EQ(o.fcr.windows_ms, (std::vector<std::int64_t>{24 * 3600'000LL, 7 * 24 * 3600'000LL}));
+  ASSERT_EQ(o.fcr.queue_groups.size(), 2u);
+  EXPECT_EQ(o.fcr.queue_groups[0], (std::pair<std::string, std::string>{"sales", "retail"}));
+  EXPECT_EQ(o.staffing.estimation_window_ms, 30 * 60'000);
+}
+
+TEST(Config, UnknownTimeZoneAndBadIntervalAreRejected) {
+  auto tz = ParseConfig("windows: {time_zone: Mars/Olympus_Mons}", "a.yaml");
+  ASSERT_FALSE(tz.ok());
+  EXPECT_NE(tz.status().message().find("windows.time_zone"), std::string::npos);
+  auto iv = ParseConfig("windows: {interval: 20m}", "a.yaml");
+  ASSERT_FALSE(iv.ok());
+  EXPECT_NE(iv.status().message().find("15m or 30m"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccmon::config
