@@ -175,7 +175,8 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
     if (w["interval"]) {
       std::int64_t ms = 0;
       if (auto s = r.Duration(w["interval"], "windows.interval", &ms); !s.ok()) return s;
-      if (ms != 15 * 60'000 && ms != 30 * 60'000) return r.Error("windows.interval", "use 15m or 30m");
+      if (ms != 15 * 60'000 && ms != 30 * 60'000)
+        return r.Error("windows.interval", "use 15m or 30m");
       o.windows.interval_minutes = static_cast<int>(ms / 60'000);
     }
   }
@@ -191,7 +192,8 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
   if (auto a = root["agents"]) {
     if (auto s = r.CheckKeys(a, "agents", {"per_agent", "max_per_agent_series"}); !s.ok()) return s;
     if (a["per_agent"]) {
-      if (auto s = r.Bool(a["per_agent"], "agents.per_agent", &o.agents.per_agent); !s.ok()) return s;
+      if (auto s = r.Bool(a["per_agent"], "agents.per_agent", &o.agents.per_agent); !s.ok())
+        return s;
     }
     if (a["max_per_agent_series"]) {
       if (auto s = r.Integer<std::size_t>(a["max_per_agent_series"], "agents.max_per_agent_series",
@@ -237,8 +239,7 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
                               &o.staffing.estimation_window_ms);
           !s.ok())
         return s;
-      if (o.staffing.estimation_window_ms < 60'000 ||
-          o.staffing.estimation_window_ms > 3600'000)
+      if (o.staffing.estimation_window_ms < 60'000 || o.staffing.estimation_window_ms > 3600'000)
         return r.Error("staffing.estimation_window", "must be between 1m and 1h");
     }
   }
@@ -247,10 +248,10 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
 
 Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
   if (!root || root.IsNull()) return Status::Ok();  // An empty file means all defaults.
-  if (auto s = r.CheckKeys(root, "",
-                           {"log", "web", "subscriptions", "limits", "lifecycle", "service_level",
-                            "queues", "ingest", "windows", "handle_time", "agents",
-                            "first_contact_resolution", "staffing"});
+  if (auto s = r.CheckKeys(
+          root, "",
+          {"log", "web", "subscriptions", "limits", "lifecycle", "service_level", "queues",
+           "ingest", "windows", "handle_time", "agents", "first_contact_resolution", "staffing"});
       !s.ok())
     return s;
 

@@ -15,7 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "bridges/simulate/simulator.h"
@@ -45,7 +44,8 @@ std::vector<Message> Generate(int minutes) {
   std::vector<Message> out;
   for (int m = 1; m <= minutes; ++m) {
     (void)sim.RunUntil(sim.start_time() + m * 60'000LL, sink);
-    for (const auto& msg : sink.messages()) out.push_back({msg.topic, msg.envelope.SerializeAsString()});
+    for (const auto& msg : sink.messages())
+      out.push_back({msg.topic, msg.envelope.SerializeAsString()});
     sink.Clear();
   }
   return out;
@@ -64,9 +64,10 @@ int main(int argc, char** argv) {
   const std::vector<Message> messages = Generate(minutes);
   std::size_t bytes = 0;
   for (const auto& m : messages) bytes += m.topic.size() + m.payload.size();
-  std::printf("generated %zu events (%d simulated minutes of load.yaml, mean %.0f bytes) in %.1f s\n",
-              messages.size(), minutes, static_cast<double>(bytes) / messages.size(),
-              std::chrono::duration<double>(Clock::now() - gen_start).count());
+  std::printf(
+      "generated %zu events (%d simulated minutes of load.yaml, mean %.0f bytes) in %.1f s\n",
+      messages.size(), minutes, static_cast<double>(bytes) / messages.size(),
+      std::chrono::duration<double>(Clock::now() - gen_start).count());
 
   for (int run = 1; run <= runs; ++run) {
     zmq::context_t ctx;
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
     pub.set(zmq::sockopt::sndbuf, 4 * 1024 * 1024);
     pub.bind("tcp://127.0.0.1:*");
     const std::string endpoint = pub.get(zmq::sockopt::last_endpoint);
-    ccmon::testing::ChildProcess daemon({ccmon::testing::BinaryPath("ccmond"), "--subscribe", endpoint,
-                                         "--web.listen-address", "127.0.0.1:0"});
+    ccmon::testing::ChildProcess daemon({ccmon::testing::BinaryPath("ccmond"), "--subscribe",
+                                         endpoint, "--web.listen-address", "127.0.0.1:0"});
     auto port = daemon.WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
     if (!port) {
       std::fprintf(stderr, "ccmond did not start:\n%s\n", daemon.output().c_str());

@@ -159,10 +159,10 @@ TEST(CollectorSet, ListsEveryCollectorOnceInOrder) {
   CollectorSet set(CollectorOptions{}, model);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < set.size(); ++i) names.emplace_back(set.at(i).Name());
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "queue_activity", "queue_live", "wait_time", "service_level", "windows",
-                       "handle_time", "agents", "agent_activity", "survey", "fcr", "staffing",
-                       "expected_wait", "ingest_health"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"queue_activity", "queue_live", "wait_time",
+                                             "service_level", "windows", "handle_time", "agents",
+                                             "agent_activity", "survey", "fcr", "staffing",
+                                             "expected_wait", "ingest_health"}));
   EXPECT_NE(set.Find("service_level"), nullptr);
   EXPECT_EQ(set.Find("nope"), nullptr);
 }
