@@ -161,6 +161,28 @@ Status ReadServiceLevel(const Reader& r, const YAML::Node& node, const std::stri
   return Status::Ok();
 }
 
+// Reads a list of histogram bucket bounds in seconds: numbers, strictly ascending.
+Status ReadBuckets(const Reader& r, const YAML::Node& n, const std::string& path,
+                   bool allow_negative, std::vector<double>* out) {
+  if (!n.IsSequence() || n.size() == 0 || n.size() > 64)
+    return r.Error(path, "expected a list of 1 to 64 bucket bounds in seconds");
+  std::vector<double> v;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (!n[i].IsScalar()) return r.Error(p, "expected a number of seconds");
+    double d = 0;
+    const std::string& text = n[i].Scalar();
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(d))
+      return r.Error(p, "\"" + text + "\" is not a number of seconds");
+    if (!allow_negative && d <= 0) return r.Error(p, "must be positive");
+    if (!v.empty() && d <= v.back()) return r.Error(path, "bounds must be strictly ascending");
+    v.push_back(d);
+  }
+  *out = std::move(v);
+  return Status::Ok();
+}
+
 // The analytics collectors' options (collectors/analytics_options.h).
 Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
   auto& o = c->collectors;
@@ -181,7 +203,14 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto h = root["handle_time"]) {
-    if (auto s = r.CheckKeys(h, "handle_time", {"short_answer"}); !s.ok()) return s;
+    if (auto s = r.CheckKeys(h, "handle_time", {"short_answer", "duration_buckets"}); !s.ok())
+      return s;
+    if (h["duration_buckets"]) {
+      if (auto s = ReadBuckets(r, h["duration_buckets"], "handle_time.duration_buckets", false,
+                               &o.handle_time.duration_buckets_s);
+          !s.ok())
+        return s;
+    }
     if (h["short_answer"]) {
       if (auto s = r.Duration(h["short_answer"], "handle_time.short_answer",
                               &o.handle_time.short_answer_ms);
@@ -190,7 +219,16 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto a = root["agents"]) {
-    if (auto s = r.CheckKeys(a, "agents", {"per_agent", "max_per_agent_series"}); !s.ok()) return s;
+    if (auto s = r.CheckKeys(a, "agents",
+                             {"per_agent", "max_per_agent_series", "state_duration_buckets"});
+        !s.ok())
+      return s;
+    if (a["state_duration_buckets"]) {
+      if (auto s = ReadBuckets(r, a["state_duration_buckets"], "agents.state_duration_buckets",
+                               false, &o.agents.state_duration_buckets_s);
+          !s.ok())
+        return s;
+    }
     if (a["per_agent"]) {
       if (auto s = r.Bool(a["per_agent"], "agents.per_agent", &o.agents.per_agent); !s.ok())
         return s;
@@ -204,8 +242,17 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
   }
   if (auto f = root["first_contact_resolution"]) {
     const std::string p = "first_contact_resolution";
-    if (auto s = r.CheckKeys(f, p, {"windows", "queue_groups", "max_tracked_contacts"}); !s.ok())
+    if (auto s =
+            r.CheckKeys(f, p, {"windows", "queue_groups", "max_tracked_contacts", "ratio_period"});
+        !s.ok())
       return s;
+    if (f["ratio_period"]) {
+      if (auto s = r.Duration(f["ratio_period"], p + ".ratio_period", &o.fcr.ratio_period_ms);
+          !s.ok())
+        return s;
+      if (o.fcr.ratio_period_ms < 3600'000 || o.fcr.ratio_period_ms > 30LL * 86'400'000)
+        return r.Error(p + ".ratio_period", "must be between 1h and 30d");
+    }
     if (f["windows"]) {
       std::vector<std::int64_t> windows;
       if (auto s = r.Thresholds(f["windows"], p + ".windows", &windows); !s.ok()) return s;
@@ -233,7 +280,14 @@ Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
     }
   }
   if (auto st = root["staffing"]) {
-    if (auto s = r.CheckKeys(st, "staffing", {"estimation_window"}); !s.ok()) return s;
+    if (auto s = r.CheckKeys(st, "staffing", {"estimation_window", "ewt_error_buckets"}); !s.ok())
+      return s;
+    if (st["ewt_error_buckets"]) {
+      if (auto s = ReadBuckets(r, st["ewt_error_buckets"], "staffing.ewt_error_buckets", true,
+                               &o.staffing.ewt_error_buckets_s);
+          !s.ok())
+        return s;
+    }
     if (st["estimation_window"]) {
       if (auto s = r.Duration(st["estimation_window"], "staffing.estimation_window",
                               &o.staffing.estimation_window_ms);

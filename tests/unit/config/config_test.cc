@@ -117,13 +117,14 @@ namespace {
 TEST(Config, AnalyticsOptionsAreRead) {
   auto c = ParseConfig(R"(
 windows: {time_zone: Europe/Berlin, interval: 30m}
-handle_time: {short_answer: 8s}
-agents: {per_agent: true, max_per_agent_series: 50}
+handle_time: {short_answer: 8s, duration_buckets: [10, 60, 300]}
+agents: {per_agent: true, max_per_agent_series: 50, state_duration_buckets: [60, 600]}
 first_contact_resolution:
   windows: [24h, 7d]
   queue_groups: {sales: retail, support: retail}
   max_tracked_contacts: 100000
-staffing: {estimation_window: 30m}
+  ratio_period: 7d
+staffing: {estimation_window: 30m, ewt_error_buckets: [-60, 0, 60]}
 )",
                        "a.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -137,6 +138,22 @@ staffing: {estimation_window: 30m}
   ASSERT_EQ(o.fcr.queue_groups.size(), 2u);
   EXPECT_EQ(o.fcr.queue_groups[0], (std::pair<std::string, std::string>{"sales", "retail"}));
   EXPECT_EQ(o.staffing.estimation_window_ms, 30 * 60'000);
+  EXPECT_EQ(o.handle_time.duration_buckets_s, (std::vector<double>{10, 60, 300}));
+  EXPECT_EQ(o.agents.state_duration_buckets_s, (std::vector<double>{60, 600}));
+  EXPECT_EQ(o.fcr.ratio_period_ms, 7 * 86'400'000LL);
+  EXPECT_EQ(o.staffing.ewt_error_buckets_s, (std::vector<double>{-60, 0, 60}));
+}
+
+TEST(Config, BucketListsMustBeAscendingNumbers) {
+  auto a = ParseConfig("handle_time: {duration_buckets: [10, 5]}", "b.yaml");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("strictly ascending"), std::string::npos);
+  auto b = ParseConfig("agents: {state_duration_buckets: [-1]}", "b.yaml");
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("agents.state_duration_buckets[0]"), std::string::npos);
+  auto c = ParseConfig("staffing: {ewt_error_buckets: [x]}", "b.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("not a number"), std::string::npos);
 }
 
 TEST(Config, UnknownTimeZoneAndBadIntervalAreRejected) {
