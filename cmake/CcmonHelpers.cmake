@@ -21,6 +21,10 @@ function(ccmon_apply_options target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(CCMON_FUZZ)
+    # Coverage instrumentation for libFuzzer in every library the fuzz targets link.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+  endif()
 endfunction()
 
 function(ccmon_library)

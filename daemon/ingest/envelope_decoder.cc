@@ -1,5 +1,9 @@
 #include "daemon/ingest/envelope_decoder.h"
 
+#include <google/protobuf/stubs/logging.h>
+
+#include <mutex>
+
 #include "ccmon/v1/events.pb.h"
 
 namespace ccmon::ingest {
@@ -163,7 +167,13 @@ void Reset(state::Event* e) {
 }  // namespace
 
 EnvelopeDecoder::EnvelopeDecoder(DecodeLimits limits)
-    : limits_(limits), envelope_(std::make_unique<v1::Envelope>()) {}
+    : limits_(limits), envelope_(std::make_unique<v1::Envelope>()) {
+  // libprotobuf logs an ERROR line for every string field with invalid UTF-8 it meets while
+  // parsing, so a hostile publisher could flood the daemon's log (found by the envelope fuzzer).
+  // Such frames are rejected and counted as undecodable; protobuf's own log is not needed.
+  static std::once_flag silenced;
+  std::call_once(silenced, [] { google::protobuf::SetLogHandler(nullptr); });
+}
 
 EnvelopeDecoder::~EnvelopeDecoder() = default;
 

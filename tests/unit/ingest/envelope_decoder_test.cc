@@ -244,3 +244,27 @@ TEST(EnvelopeDecoder, ReusingTheOutputClearsFieldsOfThePreviousEvent) {
 
 }  // namespace
 }  // namespace ccmon::ingest
+
+namespace ccmon::ingest {
+namespace {
+
+TEST(EnvelopeDecoder, InvalidUtf8InAStringFieldIsRejectedWithoutLogging) {
+  auto env = Base();
+  env.mutable_contact_answered()->set_contact_id("c");
+  env.mutable_contact_answered()->set_queue("q");
+  std::string payload = env.SerializeAsString();
+  // Corrupt the source string ("ast1") into invalid UTF-8.
+  const auto at = payload.find("ast1");
+  ASSERT_NE(at, std::string::npos);
+  payload[at] = '\xff';
+  EnvelopeDecoder d;
+  DecodedEvent out;
+  RejectReason reason = RejectReason::kMalformedFrame;
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(d.Decode("v1.t.q.", payload, &out, &reason));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(reason, RejectReason::kUndecodable);
+}
+
+}  // namespace
+}  // namespace ccmon::ingest
