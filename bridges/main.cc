@@ -3,7 +3,8 @@
 // One program, one subcommand per source (DESIGN.md §1). Each source contributes an
 // Add<Source>Command() that declares its options and a Run<Source>() that runs it; main parses
 // the command line, configures logging and stop signals, and dispatches. To add a source, add its
-// two calls below. Exit codes: 0 done, 1 runtime failure, 2 usage or configuration error.
+// two calls below (declare before the parse, dispatch after it). Exit codes: 0 done, 1 runtime
+// failure, 2 usage or configuration error.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,9 @@
 int main(int argc, char** argv) {
   CLI::App app{"ccmon-bridge: publishes contact-center events on the ccmon event bus"};
   app.require_subcommand(1);
+  // Every option can also come from a file: `ccmon-bridge --config bridge.toml <source>`, with the
+  // subcommand's options in a [<source>] section (examples in config/bridges/).
+  app.set_config("--config", "", "Read options from a TOML/INI file");
   // Global options may follow the subcommand: `ccmon-bridge simulate ... --log.level debug`.
   app.fallthrough();
   std::string log_level = "info";

@@ -1,5 +1,6 @@
 #include "common/publisher.h"
 
+#include <chrono>
 #include <exception>
 #include <utility>
 #include <zmq.hpp>
@@ -121,7 +122,8 @@ std::vector<std::pair<std::string, std::uint64_t>> TopicSequencer::Positions() c
 
 struct Publisher::Socket {
   zmq::context_t context{1};
-  zmq::socket_t socket{context, zmq::socket_type::pub};
+  zmq::socket_t socket{context, zmq::socket_type::xpub};
+  bool subscribed = false;
 };
 
 Result<std::unique_ptr<Publisher>> Publisher::Create(PublisherOptions options) {
@@ -198,6 +200,30 @@ Status Publisher::Publish(Envelope& env) {
   sequencer_.Commit(*ticket);
   ++published_;
   return Status::Ok();
+}
+
+bool Publisher::WaitForSubscriber(int timeout_ms) {
+  if (socket_->subscribed) return true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  try {
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      zmq::pollitem_t item{socket_->socket.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, left);
+      if ((item.revents & ZMQ_POLLIN) == 0) continue;
+      zmq::message_t message;
+      if (!socket_->socket.recv(message, zmq::recv_flags::dontwait)) continue;
+      // An XPUB subscription message is 0x01 followed by the prefix (0x00 = unsubscribe).
+      if (message.size() >= 1 && static_cast<const unsigned char*>(message.data())[0] == 1) {
+        socket_->subscribed = true;
+        return true;
+      }
+    }
+  } catch (const zmq::error_t&) {
+    return false;
+  }
 }
 
 Status Publisher::PublishHeartbeat(UnixMs time, v1::AcdConnection connection,

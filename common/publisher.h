@@ -106,8 +106,8 @@ struct PublisherOptions {
   int linger_ms = 2'000;           // How long closing waits to flush queued messages.
 };
 
-// An EnvelopeSink over a ZeroMQ PUB socket: each envelope is one two-frame message
-// [topic][serialized Envelope].
+// An EnvelopeSink over a ZeroMQ XPUB socket (a PUB that also shows subscriptions): each envelope
+// is one two-frame message [topic][serialized Envelope].
 class Publisher final : public EnvelopeSink {
  public:
   // Opens the socket and binds/connects every endpoint. InvalidArgument: no source, no endpoint,
@@ -124,6 +124,12 @@ class Publisher final : public EnvelopeSink {
   // Publishes a Heartbeat at `time` carrying every topic's last seq and the ACD connection state.
   Status PublishHeartbeat(UnixMs time, v1::AcdConnection connection,
                           std::uint32_t interval_ms = 1000);
+
+  // Waits until at least one subscriber has subscribed to anything (the socket is an XPUB, so
+  // subscriptions are visible), for at most `timeout_ms`. True if one arrived. Lets a bridge that
+  // replays a file hold its first event until the daemon listens (PUB drops messages for
+  // subscribers that have not subscribed yet), without guessing a delay.
+  bool WaitForSubscriber(int timeout_ms);
 
   // The endpoints as ZeroMQ resolved them (a bound "tcp://127.0.0.1:*" shows its real port), in
   // the order given, without prefixes.

@@ -75,6 +75,11 @@ std::optional<std::string> ChildProcess::WaitForLine(const std::regex& pattern, 
 int ChildProcess::Stop(int signo, int timeout_ms) {
   if (pid_ <= 0) return -1;
   kill(pid_, signo);
+  return Wait(timeout_ms);
+}
+
+int ChildProcess::Wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -33,6 +33,10 @@ class ChildProcess {
   // it did not exit within `timeout_ms` (then it is killed).
   int Stop(int signo, int timeout_ms = 20'000);
 
+  // Waits for the child to exit by itself; returns like Stop(), and kills it (returning -1) if it
+  // is still running after `timeout_ms`. Output keeps being read so the child never blocks on it.
+  int Wait(int timeout_ms = 60'000);
+
   // Everything read from the child's output so far.
   const std::string& output() const { return output_; }
 

@@ -317,5 +317,29 @@ TEST(Publisher, ConnectEndpointPublishesToABoundSubscriber) {
   EXPECT_EQ(topic.to_string(), "v1.default.~hb.");
 }
 
+TEST(PublisherSubscriptions, WaitForSubscriberSeesTheSubscriptionSoNothingIsDropped) {
+  PublisherOptions options;
+  options.source = "s";
+  options.endpoints = {"bind:tcp://127.0.0.1:*"};
+  auto publisher = Publisher::Create(options);
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  EXPECT_FALSE((*publisher)->WaitForSubscriber(0)) << "no subscriber connected yet";
+
+  zmq::context_t context{1};
+  zmq::socket_t sub{context, zmq::socket_type::sub};
+  sub.set(zmq::sockopt::rcvtimeo, 5000);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.connect((*publisher)->endpoints()[0]);
+  ASSERT_TRUE((*publisher)->WaitForSubscriber(20'000));
+  EXPECT_TRUE((*publisher)->WaitForSubscriber(0)) << "remembered";
+
+  // The very first message published after the wait arrives: no retry loop needed.
+  auto env = Queued("c1", "sales", 1);
+  ASSERT_TRUE((*publisher)->Publish(env).ok());
+  zmq::message_t topic;
+  ASSERT_TRUE(sub.recv(topic));
+  EXPECT_EQ(topic.to_string(), "v1.default.sales.");
+}
+
 }  // namespace
 }  // namespace ccmon
