@@ -96,9 +96,29 @@ void IngestHealthCollector::Collect(const CollectContext& ctx,
     }
   }
   {
+    auto& f = AddFamily(out, "ccmond_source_last_heard_timestamp_seconds",
+                        "Daemon wall-clock time of the latest message from the source.",
+                        MetricType::Gauge);
+    for (state::SourceId s = 0; s < sources.size(); ++s) {
+      const state::SourceInfo& info = sources.at(s);
+      if (info.last_heard_wall_ms != 0) {
+        AddSample(&f, {{"source", info.name}}, Seconds(info.last_heard_wall_ms));
+      }
+    }
+  }
+  {
+    auto& f = AddFamily(out, "ccmond_source_events_applied_total",
+                        "Contact and agent events applied from the source (heartbeats excluded).",
+                        MetricType::Counter);
+    for (state::SourceId s = 0; s < sources.size(); ++s) {
+      AddSample(&f, {{"source", sources.at(s).name}},
+                static_cast<double>(sources.at(s).events_applied));
+    }
+  }
+  {
     auto& f = AddFamily(out, "ccmond_source_up",
-                        "1 if the source was heard from within 3 heartbeat intervals (daemon wall "
-                        "clock), else 0.",
+                        "1 if the source was heard from within 3 of its heartbeat intervals "
+                        "(daemon wall clock), else 0.",
                         MetricType::Gauge);
     for (state::SourceId s = 0; s < sources.size(); ++s) {
       const state::SourceInfo& info = sources.at(s);

@@ -350,6 +350,7 @@ bool EnvelopeDecoder::Decode(std::string_view topic, std::string_view payload, D
       const auto& m = env.heartbeat();
       e.type = T::kHeartbeat;
       if (parts.name != "~hb") return reject(RejectReason::kTopicMismatch);
+      e.heartbeat_interval_ms = m.interval_ms() == 0 ? 1000 : m.interval_ms();
       switch (m.acd_connection()) {
         case v1::ACD_CONNECTION_UP:
           e.acd_connection = state::AcdConnection::kUp;

@@ -81,6 +81,8 @@ struct Event {
 
   // Heartbeat.
   AcdConnection acd_connection = AcdConnection::kUnspecified;
+  std::uint32_t heartbeat_interval_ms =
+      1000;  // The bridge's promised interval (0 on the wire = 1000).
 };
 
 }  // namespace ccmon::state

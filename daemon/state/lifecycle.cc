@@ -20,6 +20,7 @@ Lifecycle::PerSource& Lifecycle::Source(SourceId s) {
 
 void Lifecycle::Apply(const Event& e) {
   ++model_->ingest.events_applied[static_cast<int>(e.type)];
+  if (e.type != EventType::kHeartbeat) ++model_->sources.at(e.source).events_applied;
   AdvanceSource(e.source, e.time_ms);
   switch (e.type) {
     case EventType::kAgentStateChanged:
@@ -461,6 +462,7 @@ void Lifecycle::ApplyHeartbeat(const Event& e) {
   SourceInfo& info = model_->sources.at(e.source);
   const bool was_down = info.acd == AcdConnection::kDown;
   info.acd = e.acd_connection;
+  info.heartbeat_interval_ms = e.heartbeat_interval_ms == 0 ? 1000 : e.heartbeat_interval_ms;
   if (e.acd_connection == AcdConnection::kDown && !was_down) LogOutAgentsOf(e.source, e.time_ms);
 }
 

@@ -21,7 +21,8 @@ struct SourceInfo {
   UnixMs event_clock_ms = 0;      // Latest event time applied from this source (ACD clock).
   UnixMs last_heard_wall_ms = 0;  // Daemon wall clock when its last event arrived.
   AcdConnection acd = AcdConnection::kUnspecified;
-  std::uint32_t heartbeat_interval_ms = 1000;
+  std::uint32_t heartbeat_interval_ms = 1000;  // As its latest heartbeat promised.
+  std::uint64_t events_applied = 0;            // Contact and agent events (not heartbeats).
 };
 
 class SourceRegistry {

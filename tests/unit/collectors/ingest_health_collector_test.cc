@@ -101,6 +101,25 @@ TEST_F(IngestHealth, SourceIsUpUntilThreeHeartbeatIntervalsOfSilence) {
   EXPECT_EQ(Value(f, "ccmond_source_last_event_timestamp_seconds", {{"source", "edge"}}),
             1'700'000'000.25);
   EXPECT_FALSE(Value(f, "ccmond_source_last_event_timestamp_seconds", {{"source", "late"}}));
+  EXPECT_EQ(Value(f, "ccmond_source_last_heard_timestamp_seconds", {{"source", "late"}}),
+            static_cast<double>(kWallNow - 3001) / 1000.0);
+  EXPECT_FALSE(Value(f, "ccmond_source_last_heard_timestamp_seconds", {{"source", "mute"}}));
+}
+
+TEST_F(IngestHealth, UpUsesTheIntervalTheSourcePromised) {
+  // A bridge heartbeating every 5 s is up after 14 s of silence and down after 15.001 s.
+  const state::SourceId slow_id = model_.sources.Resolve("slow");
+  state::SourceInfo& slow = model_.sources.at(slow_id);
+  slow.heartbeat_interval_ms = 5000;
+  slow.last_heard_wall_ms = kWallNow - 14'000;
+  slow.events_applied = 42;
+  IngestHealthCollector collector(CollectorOptions{});
+  auto f = Scrape(collector, model_, kEventNow, kWallNow);
+  EXPECT_EQ(Value(f, "ccmond_source_up", {{"source", "slow"}}), 1.0);
+  EXPECT_EQ(Value(f, "ccmond_source_events_applied_total", {{"source", "slow"}}), 42.0);
+  model_.sources.at(slow_id).last_heard_wall_ms = kWallNow - 15'001;
+  f = Scrape(collector, model_, kEventNow, kWallNow);
+  EXPECT_EQ(Value(f, "ccmond_source_up", {{"source", "slow"}}), 0.0);
 }
 
 TEST_F(IngestHealth, BuildInfoCarriesTheConfiguredVersion) {

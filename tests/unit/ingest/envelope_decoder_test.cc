@@ -84,6 +84,9 @@ TEST(EnvelopeDecoder, AgentAndHeartbeatEventsNeedTheirOwnTopics) {
   auto h = Decode("v1.acme.~hb.", hb.SerializeAsString());
   ASSERT_TRUE(h.ok);
   EXPECT_EQ(h.out.event.acd_connection, state::AcdConnection::kDown);
+  EXPECT_EQ(h.out.event.heartbeat_interval_ms, 1000u) << "0 on the wire means 1 s";
+  hb.mutable_heartbeat()->set_interval_ms(5000);
+  EXPECT_EQ(Decode("v1.acme.~hb.", hb.SerializeAsString()).out.event.heartbeat_interval_ms, 5000u);
 }
 
 TEST(EnvelopeDecoder, EveryContactEventTypeDecodes) {

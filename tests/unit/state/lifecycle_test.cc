@@ -272,7 +272,10 @@ TEST_F(LifecycleTest, AgentStatesAreCountedPerQueueAndAgentsOfALostAcdAreLoggedO
 
   Event down = b_.Heartbeat(40);
   down.acd_connection = AcdConnection::kDown;
+  down.heartbeat_interval_ms = 5000;
   Apply(down);
+  EXPECT_EQ(model_.sources.at(down.source).heartbeat_interval_ms, 5000u);
+  EXPECT_EQ(model_.sources.at(down.source).events_applied, 3u) << "agent events, not heartbeats";
   EXPECT_EQ(model_.agents.Totals()[static_cast<int>(AgentState::kLoggedOut)], 2u);
   EXPECT_EQ(model_.agents.CountsForQueue(Q("sales"))[static_cast<int>(AgentState::kOnContact)], 0u);
 }
