@@ -1,5 +1,6 @@
 #include "common/publisher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <utility>
@@ -109,6 +110,12 @@ std::uint64_t TopicSequencer::LastSeq(const std::string& topic) const {
   return it == counters_.end() ? 0 : it->second;
 }
 
+void TopicSequencer::Resume(const std::string& topic, std::uint64_t last_seq) {
+  auto it = counters_.find(topic);
+  if (it == counters_.end()) it = counters_.emplace(topic, 0).first;
+  it->second = std::max(it->second, last_seq);
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> TopicSequencer::Positions() const {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   for (const auto& [topic, last_seq] : counters_) {
@@ -174,7 +181,10 @@ Publisher::Publisher(PublisherOptions options, std::unique_ptr<Socket> socket,
                      std::vector<std::string> endpoints)
     : socket_(std::move(socket)),
       endpoints_(std::move(endpoints)),
-      sequencer_(std::move(options.source), options.source_epoch, std::move(options.tenant)) {}
+      journal_(options.journal),
+      sequencer_(std::move(options.source), options.source_epoch, std::move(options.tenant)) {
+  for (const auto& [topic, last_seq] : options.resume_positions) sequencer_.Resume(topic, last_seq);
+}
 
 Publisher::~Publisher() = default;
 
@@ -184,10 +194,24 @@ Status Publisher::Publish(Envelope& env) {
   if (!env.SerializeToString(&buffer_)) {
     return Status::Internal("envelope could not be serialised");
   }
+  if (journal_ != nullptr) {
+    if (Status s = journal_->Append(ticket->topic(), env, buffer_); !s.ok()) return s;
+    // Durable from here on: the seq is used whatever the send does (replay can deliver it).
+    sequencer_.Commit(*ticket);
+    ++published_;
+    if (!Send(ticket->topic()).ok()) ++send_failures_;
+    return Status::Ok();
+  }
+  if (Status s = Send(ticket->topic()); !s.ok()) return s;
+  sequencer_.Commit(*ticket);
+  ++published_;
+  return Status::Ok();
+}
+
+Status Publisher::Send(const std::string& topic) {
   try {
     // A PUB socket never blocks: past the high-water mark ZeroMQ drops the message for that
     // subscriber (seen by the daemon as a sequence gap). dontwait only guards against surprises.
-    const std::string& topic = ticket->topic();
     if (!socket_->socket.send(zmq::buffer(topic),
                               zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return Status::Unavailable("publisher: send would block");
@@ -197,8 +221,6 @@ Status Publisher::Publish(Envelope& env) {
   } catch (const zmq::error_t& e) {
     return Status::Unavailable(std::string("publisher: send failed: ") + e.what());
   }
-  sequencer_.Commit(*ticket);
-  ++published_;
   return Status::Ok();
 }
 

@@ -72,6 +72,9 @@ class TopicSequencer {
   // Last seq published on `topic`; 0 if none.
   std::uint64_t LastSeq(const std::string& topic) const;
 
+  // Continues the numbering of `topic` after `last_seq` (a restart that resumes an epoch).
+  void Resume(const std::string& topic, std::uint64_t last_seq);
+
   // Every topic published on (committed at least once) with its last seq, in topic order.
   std::vector<std::pair<std::string, std::uint64_t>> Positions() const;
 
@@ -95,6 +98,16 @@ class TopicSequencer {
   Counters::iterator heartbeat_;
 };
 
+// Where a Publisher writes every stamped envelope before sending it (the bridge journal,
+// bridges/core/journal.h). Append() must make the record survive a crash of the process; once it
+// succeeded the envelope's seq is used even if the send fails, because replay can deliver it.
+class PublishJournal {
+ public:
+  virtual ~PublishJournal() = default;
+  virtual Status Append(const std::string& topic, const v1::Envelope& env,
+                        const std::string& serialized) = 0;
+};
+
 struct PublisherOptions {
   // Where the PUB socket listens or connects: "bind:tcp://*:5556", "connect:tcp://host:5557",
   // or an endpoint without a prefix (bound). At least one.
@@ -104,6 +117,11 @@ struct PublisherOptions {
   std::string tenant;              // Empty = the daemon's default tenant.
   int sndhwm = 1'000'000;          // Messages queued per subscriber before ZeroMQ drops.
   int linger_ms = 2'000;           // How long closing waits to flush queued messages.
+  // Written before every send when set (not owned; must outlive the Publisher).
+  PublishJournal* journal = nullptr;
+  // Numbering to continue from (topic → last seq published in source_epoch), e.g. recovered
+  // from the journal after a restart.
+  std::vector<std::pair<std::string, std::uint64_t>> resume_positions;
 };
 
 // An EnvelopeSink over a ZeroMQ XPUB socket (a PUB that also shows subscriptions): each envelope
@@ -136,18 +154,25 @@ class Publisher final : public EnvelopeSink {
   const std::vector<std::string>& endpoints() const { return endpoints_; }
   const TopicSequencer& sequencer() const { return sequencer_; }
   std::uint64_t published() const { return published_; }
+  // Journaled envelopes whose send failed (subscribers recover them by replay).
+  std::uint64_t send_failures() const { return send_failures_; }
 
  private:
   struct Socket;  // ZeroMQ context and socket; kept out of this header.
+
+  // Sends [topic][buffer_].
+  Status Send(const std::string& topic);
 
   Publisher(PublisherOptions options, std::unique_ptr<Socket> socket,
             std::vector<std::string> endpoints);
 
   std::unique_ptr<Socket> socket_;
   std::vector<std::string> endpoints_;
+  PublishJournal* journal_;
   TopicSequencer sequencer_;
   std::string buffer_;  // Reused serialisation buffer.
   std::uint64_t published_ = 0;
+  std::uint64_t send_failures_ = 0;
 };
 
 // An in-process EnvelopeSink that numbers envelopes like Publisher and keeps every message. For

@@ -25,6 +25,35 @@ void AddOutputOptions(CLI::App* cmd, OutputOptions* o) {
       ->capture_default_str();
   cmd->add_option("--wait-for-subscriber", o->wait_for_subscriber,
                   "Hold the first event until a subscriber listens, at most this long (e.g. 30s)");
+  cmd->add_option("--journal-dir", o->journal_dir,
+                  "Journal every event here before sending it; a restart continues the numbering "
+                  "and the daemon can replay what it missed (default: no journal)");
+  cmd->add_option("--journal-max-size", o->journal_max_size, "Journal size limit")
+      ->capture_default_str();
+  cmd->add_option("--journal-max-age", o->journal_max_age, "Journal age limit")
+      ->capture_default_str();
+  cmd->add_option("--journal-segment-size", o->journal_segment_size, "Journal segment size")
+      ->capture_default_str();
+}
+
+Result<std::uint64_t> ParseByteSize(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) {
+    return Status::InvalidArgument("\"" + std::string(text) + "\" is not a size like 64MiB");
+  }
+  const std::uint64_t n = std::stoull(std::string(text.substr(0, digits)));
+  const std::string_view unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  if (unit == "K" || unit == "KiB") scale = 1ull << 10;
+  if (unit == "M" || unit == "MiB") scale = 1ull << 20;
+  if (unit == "G" || unit == "GiB") scale = 1ull << 30;
+  if (scale == 0) {
+    return Status::InvalidArgument("\"" + std::string(text) +
+                                   "\": unknown unit (B, KiB, MiB or GiB)");
+  }
+  return n * scale;
 }
 
 Result<std::unique_ptr<BridgeOutput>> BridgeOutput::Create(const OutputOptions& options,
@@ -62,21 +91,56 @@ Result<std::unique_ptr<BridgeOutput>> BridgeOutput::Create(const OutputOptions& 
   publisher_options.source = options.source;
   publisher_options.source_epoch = options.source_epoch;
   publisher_options.tenant = options.tenant;
+
+  std::unique_ptr<Journal> journal;
+  if (!options.journal_dir.empty()) {
+    JournalOptions journal_options;
+    journal_options.directory = options.journal_dir;
+    auto max_size = ParseByteSize(options.journal_max_size);
+    if (!max_size.ok())
+      return Status::InvalidArgument("--journal-max-size: " + max_size.status().message());
+    auto segment = ParseByteSize(options.journal_segment_size);
+    if (!segment.ok())
+      return Status::InvalidArgument("--journal-segment-size: " + segment.status().message());
+    auto max_age = ParseDurationMs(options.journal_max_age);
+    if (!max_age.ok())
+      return Status::InvalidArgument("--journal-max-age: " + max_age.status().message());
+    journal_options.max_total_bytes = *max_size;
+    journal_options.max_segment_bytes = *segment;
+    journal_options.max_age_ms = *max_age;
+    auto opened = Journal::Open(journal_options, options.source, wall_clock);
+    if (!opened.ok()) return opened.status();
+    journal = std::move(opened).value();
+    const JournalRecovery& r = journal->recovery();
+    if (r.torn_tail_bytes > 0 || r.corrupt_records > 0) {
+      spdlog::warn("journal {}: cut a torn tail of {} bytes, {} corrupt records skipped",
+                   options.journal_dir, r.torn_tail_bytes, r.corrupt_records);
+    }
+    if (r.source_epoch != 0 &&
+        (options.source_epoch == 0 || options.source_epoch == r.source_epoch)) {
+      publisher_options.source_epoch = r.source_epoch;
+      publisher_options.resume_positions = r.positions;
+      spdlog::info("journal {}: continuing epoch {} after {} journaled events", options.journal_dir,
+                   r.source_epoch, r.records);
+    }
+    publisher_options.journal = journal.get();
+  }
   auto publisher = Publisher::Create(publisher_options);
   if (!publisher.ok()) return publisher.status();
   if (wait_ms >= 0 && !(*publisher)->WaitForSubscriber(static_cast<int>(wait_ms))) {
     return Status::Unavailable("no subscriber within --wait-for-subscriber " +
                                options.wait_for_subscriber);
   }
-  return std::unique_ptr<BridgeOutput>(new BridgeOutput(std::move(publisher).value(),
-                                                        std::move(hasher).value(), heartbeat_time,
-                                                        *interval, wall_clock));
+  return std::unique_ptr<BridgeOutput>(
+      new BridgeOutput(std::move(journal), std::move(publisher).value(), std::move(hasher).value(),
+                       heartbeat_time, *interval, wall_clock));
 }
 
-BridgeOutput::BridgeOutput(std::unique_ptr<Publisher> publisher, CallerKeyHasher hasher,
-                           HeartbeatTime heartbeat_time, std::int64_t interval_ms,
-                           const Clock& wall_clock)
-    : publisher_(std::move(publisher)),
+BridgeOutput::BridgeOutput(std::unique_ptr<Journal> journal, std::unique_ptr<Publisher> publisher,
+                           CallerKeyHasher hasher, HeartbeatTime heartbeat_time,
+                           std::int64_t interval_ms, const Clock& wall_clock)
+    : journal_(std::move(journal)),
+      publisher_(std::move(publisher)),
       hasher_(std::move(hasher)),
       heartbeat_time_(heartbeat_time),
       interval_ms_(interval_ms),
@@ -101,6 +165,9 @@ Status BridgeOutput::Heartbeat(v1::AcdConnection acd) {
   const UnixMs wall = wall_clock_.NowMs();
   UnixMs time = last_event_time_;
   if (heartbeat_time_ == HeartbeatTime::kWallClock) time = std::max(time, wall);
+  if (journal_ != nullptr) {
+    if (Status s = journal_->Sync(); !s.ok()) return s;
+  }
   if (time <= 0) return Status::Ok();  // A replay that has published nothing has no ACD time yet.
   last_heartbeat_wall_ = wall;
   return publisher_->PublishHeartbeat(time, acd, static_cast<std::uint32_t>(interval_ms_));

@@ -19,8 +19,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "bridges/core/journal.h"
 #include "ccmon/v1/events.pb.h"
 #include "common/caller_key.h"
 #include "common/clock.h"
@@ -41,15 +43,26 @@ struct OutputOptions {
   std::string heartbeat_interval = "1s";
   // Hold the first event until a subscriber has subscribed, at most this long ("" = do not wait).
   std::string wait_for_subscriber;
+  // Journal (bridges/core/journal.h); empty directory = no journal.
+  std::string journal_dir;
+  std::string journal_max_size = "2GiB";
+  std::string journal_max_age = "7d";
+  std::string journal_segment_size = "64MiB";
 };
 
-// Adds --publish, --source, --tenant, --source-epoch, --caller-key-file, --heartbeat-interval and
-// --wait-for-subscriber to `cmd`, writing into *options (which must outlive the parse).
+// Parses a byte size: a number with an optional unit B, KiB, MiB, GiB (or K, M, G, same binary
+// meaning). InvalidArgument names the text.
+Result<std::uint64_t> ParseByteSize(std::string_view text);
+
+// Adds --publish, --source, --tenant, --source-epoch, --caller-key-file, --heartbeat-interval,
+// --wait-for-subscriber and the --journal-* options to `cmd`, writing into *options (which must
+// outlive the parse).
 void AddOutputOptions(CLI::App* cmd, OutputOptions* options);
 
 class BridgeOutput final : public EnvelopeSink {
  public:
-  // Opens the publisher and reads the caller key, then waits for a subscriber if asked to.
+  // Opens the journal (continuing its epoch and numbering unless --source-epoch names another
+  // epoch), the publisher and the caller key, then waits for a subscriber if asked to.
   // InvalidArgument/NotFound/IoError: bad options or key file (exit code 2 material);
   // Unavailable: an endpoint could not be bound or connected, or no subscriber came within
   // --wait-for-subscriber.
@@ -63,8 +76,12 @@ class BridgeOutput final : public EnvelopeSink {
   // Publishes a heartbeat if the interval has passed on the wall clock since the last one.
   Status Tick(v1::AcdConnection acd);
 
-  // Publishes a heartbeat now (at exit, and when the ACD connection changes).
+  // Publishes a heartbeat now (at exit, and when the ACD connection changes), and syncs the
+  // journal to disk.
   Status Heartbeat(v1::AcdConnection acd);
+
+  // The journal, or nullptr without --journal-dir.
+  const Journal* journal() const { return journal_.get(); }
 
   // See Publisher::WaitForSubscriber (what --wait-for-subscriber does at Create).
   bool WaitForSubscriber(int timeout_ms) { return publisher_->WaitForSubscriber(timeout_ms); }
@@ -76,9 +93,11 @@ class BridgeOutput final : public EnvelopeSink {
   UnixMs last_event_time() const { return last_event_time_; }
 
  private:
-  BridgeOutput(std::unique_ptr<Publisher> publisher, CallerKeyHasher hasher,
-               HeartbeatTime heartbeat_time, std::int64_t interval_ms, const Clock& wall_clock);
+  BridgeOutput(std::unique_ptr<Journal> journal, std::unique_ptr<Publisher> publisher,
+               CallerKeyHasher hasher, HeartbeatTime heartbeat_time, std::int64_t interval_ms,
+               const Clock& wall_clock);
 
+  std::unique_ptr<Journal> journal_;  // Declared first: the publisher writes into it.
   std::unique_ptr<Publisher> publisher_;
   CallerKeyHasher hasher_;
   HeartbeatTime heartbeat_time_;

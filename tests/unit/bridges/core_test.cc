@@ -202,5 +202,62 @@ TEST(BridgeOutputOptions, BadOptionsAreNamed) {
   EXPECT_NE(bad.status().message().find("subscriber"), std::string::npos);
 }
 
+TEST(ParseByteSize, UnitsAndErrors) {
+  EXPECT_EQ(*ParseByteSize("512"), 512u);
+  EXPECT_EQ(*ParseByteSize("64MiB"), 64ull << 20);
+  EXPECT_EQ(*ParseByteSize("2G"), 2ull << 30);
+  EXPECT_EQ(*ParseByteSize("3K"), 3072u);
+  EXPECT_FALSE(ParseByteSize("").ok());
+  EXPECT_FALSE(ParseByteSize("MiB").ok());
+  EXPECT_FALSE(ParseByteSize("5TB").ok());
+}
+
+TEST(BridgeOutputJournal, ARestartedBridgeContinuesItsEpochAndNumbering) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("ccmon-output-journal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ManualClock clock(5'000);
+  OutputOptions options;
+  options.publish = {"bind:tcp://127.0.0.1:*"};
+  options.source = "b1";
+  options.journal_dir = dir.string();
+  std::uint64_t epoch = 0;
+  {
+    auto output = BridgeOutput::Create(options, HeartbeatTime::kLastEvent, clock);
+    ASSERT_TRUE(output.ok()) << output.status().ToString();
+    for (int i = 0; i < 3; ++i) {
+      v1::Envelope env;
+      env.set_time_unix_ms(1000 + i);
+      env.mutable_contact_queued()->set_contact_id("c" + std::to_string(i));
+      env.mutable_contact_queued()->set_queue("q");
+      ASSERT_TRUE((*output)->Publish(env).ok());
+    }
+    epoch = (*output)->publisher().sequencer().source_epoch();
+  }
+  auto output = BridgeOutput::Create(options, HeartbeatTime::kLastEvent, clock);
+  ASSERT_TRUE(output.ok()) << output.status().ToString();
+  EXPECT_EQ((*output)->publisher().sequencer().source_epoch(), epoch);
+  v1::Envelope env;
+  env.set_time_unix_ms(2000);
+  env.mutable_contact_queued()->set_contact_id("c3");
+  env.mutable_contact_queued()->set_queue("q");
+  ASSERT_TRUE((*output)->Publish(env).ok());
+  EXPECT_EQ(env.seq(), 4u);
+  ASSERT_NE((*output)->journal(), nullptr);
+  EXPECT_EQ((*output)->journal()->recovery().records, 3u);
+
+  // Naming another epoch starts new numbering (the journal keeps the old epoch for replay).
+  output->reset();
+  options.source_epoch = epoch + 1;
+  auto fresh = BridgeOutput::Create(options, HeartbeatTime::kLastEvent, clock);
+  ASSERT_TRUE(fresh.ok());
+  v1::Envelope next = env;
+  ASSERT_TRUE((*fresh)->Publish(next).ok());
+  EXPECT_EQ(next.seq(), 1u);
+  EXPECT_EQ(next.source_epoch(), epoch + 1);
+  fresh->reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ccmon::bridges

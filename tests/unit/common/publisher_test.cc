@@ -341,5 +341,46 @@ TEST(PublisherSubscriptions, WaitForSubscriberSeesTheSubscriptionSoNothingIsDrop
   EXPECT_EQ(topic.to_string(), "v1.default.sales.");
 }
 
+
+// Records what the publisher journals, and can be told to fail.
+class RecordingJournal final : public PublishJournal {
+ public:
+  Status Append(const std::string& topic, const v1::Envelope& env,
+                const std::string& serialized) override {
+    if (fail) return Status::IoError("disk full");
+    v1::Envelope copy;
+    EXPECT_TRUE(copy.ParseFromString(serialized));
+    EXPECT_EQ(copy.seq(), env.seq());
+    records.emplace_back(topic, env.seq());
+    return Status::Ok();
+  }
+  bool fail = false;
+  std::vector<std::pair<std::string, std::uint64_t>> records;
+};
+
+TEST(PublisherJournal, EveryEnvelopeIsJournaledBeforeItIsSentAndResumedNumberingContinues) {
+  RecordingJournal journal;
+  PublisherOptions options;
+  options.source = "s";
+  options.source_epoch = 3;
+  options.endpoints = {"bind:tcp://127.0.0.1:*"};
+  options.journal = &journal;
+  options.resume_positions = {{"v1.default.sales.", 41}};
+  auto publisher = Publisher::Create(options);
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  auto env = Queued("c1", "sales");
+  ASSERT_TRUE((*publisher)->Publish(env).ok());
+  EXPECT_EQ(env.seq(), 42u) << "numbering resumes after the recovered position";
+  journal.fail = true;
+  auto env2 = Queued("c2", "sales");
+  EXPECT_FALSE((*publisher)->Publish(env2).ok());
+  journal.fail = false;
+  auto env3 = Queued("c3", "sales");
+  ASSERT_TRUE((*publisher)->Publish(env3).ok());
+  EXPECT_EQ(env3.seq(), 43u) << "a failed journal write uses no seq";
+  EXPECT_EQ(journal.records, (std::vector<std::pair<std::string, std::uint64_t>>{
+                                 {"v1.default.sales.", 42}, {"v1.default.sales.", 43}}));
+}
+
 }  // namespace
 }  // namespace ccmon
