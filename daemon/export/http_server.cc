@@ -293,9 +293,12 @@ class Connection final : public ConnectionBase,
         SendError(400, request.status().message());
         return;
       }
+      const std::string* route = server_->router().FindRoute(request->path);
+      // Copied before dispatching: a handler may replace its own route.
+      const std::string handler(route != nullptr ? std::string_view(*route) : kHandlerUnmatched);
       Response response = server_->router().Dispatch(*request);
       if (closed_) return;  // The handler stopped the server.
-      Send(std::move(response), request->method == Method::kHead, request->version,
+      Send(std::move(response), handler, request->method == Method::kHead, request->version,
            keep_alive && server_->running());
     });
   }
@@ -326,13 +329,18 @@ class Connection final : public ConnectionBase,
   // Answers with an error status and closes after a lingering drain.
   void SendError(int status, std::string_view why) {
     spdlog::debug("http: answering {} to {}: {}", status, remote_, why);
-    Send(Response::Text(status, ReasonForError(status)), /*head=*/false, /*version=*/11,
-         /*keep_alive=*/false);
+    Send(Response::Text(status, ReasonForError(status)), kHandlerNone, /*head=*/false,
+         /*version=*/11, /*keep_alive=*/false);
   }
 
-  void Send(Response r, bool head, int version, bool keep_alive) {
+  // `handler` names the route for the counters (HttpStats::responses).
+  void Send(Response r, std::string_view handler, bool head, int version, bool keep_alive) {
     close_after_write_ = !keep_alive;
-    ++server_->stats().responses_by_class[static_cast<std::size_t>(r.status / 100 - 1)];
+    HttpStats& stats = server_->stats();
+    ++stats.responses_by_class[static_cast<std::size_t>(r.status / 100 - 1)];
+    // std::map nodes stay put, so the entry can take the bytes when the write completes.
+    counts_ = &stats.responses[{std::string(handler), r.status}];
+    ++counts_->responses;
 
     response_.emplace();
     auto& res = *response_;
@@ -359,11 +367,14 @@ class Connection final : public ConnectionBase,
     res.keep_alive(keep_alive);
 
     Lowest().expires_after(server_->options().write_timeout);
-    http::async_write(stream_, res,
-                      [self = Self()](const error_code& ec, std::size_t) { self->OnWrite(ec); });
+    http::async_write(stream_, res, [self = Self()](const error_code& ec, std::size_t n) {
+      self->OnWrite(ec, n);
+    });
   }
 
-  void OnWrite(const error_code& ec) {
+  void OnWrite(const error_code& ec, std::size_t bytes) {
+    if (counts_ != nullptr) counts_->bytes += bytes;  // Also what a failed write got out.
+    counts_ = nullptr;
     if (closed_ || ec == net::error::operation_aborted) return;
     Guarded("response", [&] {
       response_.reset();
@@ -428,6 +439,7 @@ class Connection final : public ConnectionBase,
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::optional<http::response<http::string_body>> response_;
+  HttpResponseCounts* counts_ = nullptr;  // Of the response being written.
   bool closed_ = false;
   bool first_request_ = true;
   bool close_after_write_ = false;

@@ -19,8 +19,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -29,8 +32,21 @@
 
 namespace ccmon::web {
 
-// Counters of the server's own health, rendered by the ingest-health collector
-// (ccmond_http_*). Plain numbers, read and written on the io_context thread only.
+// The `handler` of a response that no route produced: the path has no route (404), or the request
+// was refused before routing (400, 413, 431, or 503 over max_connections). Routes start with '/',
+// so neither can be a route's path.
+inline constexpr std::string_view kHandlerUnmatched = "unmatched";
+inline constexpr std::string_view kHandlerNone = "none";
+
+// Responses written for one handler and status code.
+struct HttpResponseCounts {
+  std::uint64_t responses = 0;
+  std::uint64_t bytes = 0;  // Status line, headers and body as written (HEAD: no body).
+};
+
+// Counters of the server's own health, rendered as ccmond_http_* by the MetricsEndpoint
+// registered on the server (daemon/export/http_metrics.h). Read and written on the io_context
+// thread only.
 struct HttpStats {
   std::uint64_t connections_accepted = 0;       // Admitted and served.
   std::uint64_t connections_rejected = 0;       // Over max_connections: answered 503 or closed.
@@ -43,6 +59,9 @@ struct HttpStats {
   // Responses written or being written, by status class: [0] 1xx, [1] 2xx, ... [4] 5xx.
   std::array<std::uint64_t, 5> responses_by_class{};
   std::uint64_t open_connections = 0;  // Now, not counting rejected ones still being answered.
+  // Every response by handler (the path of the route that matched, or kHandlerUnmatched or
+  // kHandlerNone) and status code. Bounded: the routes plus two, times the codes they answer.
+  std::map<std::pair<std::string, int>, HttpResponseCounts> responses;
 };
 
 class HttpServerCore;  // The state shared with pending operations; see http_server.cc.

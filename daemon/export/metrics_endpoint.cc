@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ostream>
 #include <utility>
+
+#include "daemon/export/http_metrics.h"
+#include "daemon/export/text_format.h"
 
 namespace ccmon::web {
 namespace {
@@ -44,33 +46,21 @@ std::string RelativeLink(std::string_view path) {
 
 }  // namespace
 
-MetricsEndpoint::StringSink::int_type MetricsEndpoint::StringSink::overflow(int_type c) {
-  if (!traits_type::eq_int_type(c, traits_type::eof()))
-    out_->push_back(traits_type::to_char_type(c));
-  return traits_type::not_eof(c);
-}
-
-std::streamsize MetricsEndpoint::StringSink::xsputn(const char* s, std::streamsize n) {
-  out_->append(s, static_cast<std::size_t>(n));
-  return n;
-}
-
 MetricsEndpoint::MetricsEndpoint(CollectFn collect, MetricsEndpointOptions options)
     : collect_(std::move(collect)), options_(options), gzip_(options.gzip_level) {}
 
 void MetricsEndpoint::Register(HttpServer& server, std::string path) {
+  if (options_.http_metrics) server_ = &server;
   server.Route(std::move(path), Methods::Get(),
                [this](const Request& request) { return Handle(request); });
 }
 
 Response MetricsEndpoint::Handle(const Request& request) {
   ++scrapes_;
-  const std::vector<prometheus::MetricFamily> families = collect_();
+  std::vector<prometheus::MetricFamily> families = collect_();
+  if (server_ != nullptr) AppendHttpFamilies(server_->stats(), &families);
   text_.clear();
-  {
-    std::ostream out(&sink_);
-    serializer_.Serialize(out, families);
-  }
+  AppendTextFormat(families, &text_);
 
   Response response;
   response.content_type = std::string(kPrometheusTextContentType);

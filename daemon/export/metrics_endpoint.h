@@ -3,19 +3,18 @@
 //
 // The app wires a MetricsEndpoint to the collectors' render function and registers it on the
 // HttpServer. A scrape runs on the engine thread (the server shares the engine's io_context), so
-// the collect callback reads engine state directly and sees one consistent instant. The text is
-// prometheus-cpp's TextSerializer output (exposition format 0.0.4), gzip-encoded when the scraper
-// asks for it. Threading: construct anywhere; Register() before the server starts; everything else
-// on the io_context thread.
+// the collect callback reads engine state directly and sees one consistent instant. The families
+// are those of the collect callback followed, once Register() put the endpoint on a server, by the
+// server's own ccmond_http_* counters (http_metrics.h); the text is written by
+// AppendTextFormat (text_format.h, exposition format 0.0.4) and gzip-encoded when the scraper asks
+// for it. Threading: construct anywhere; Register() before the server starts; everything else on
+// the io_context thread.
 #pragma once
 
 #include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
 
 #include <cstdint>
 #include <functional>
-#include <memory>
-#include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +31,9 @@ inline constexpr std::string_view kPrometheusTextContentType =
 struct MetricsEndpointOptions {
   bool allow_gzip = true;  // Off: always answer identity-encoded.
   int gzip_level = 1;      // zlib level; see GzipEncoder.
+  // Add the ccmond_http_* families of the server the endpoint is registered on. Off: only the
+  // collect callback's families (a second endpoint on the same server; tests of exact text).
+  bool http_metrics = true;
 };
 
 class MetricsEndpoint {
@@ -44,38 +46,25 @@ class MetricsEndpoint {
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
 
-  // Serves GET (and HEAD) on `path`. The endpoint must outlive the server's Stop().
+  // Serves GET (and HEAD) on `path`, and from then on adds the server's ccmond_http_* families
+  // to every scrape (unless options.http_metrics is off). The endpoint must outlive the server's
+  // Stop(), the server the endpoint's last Handle().
   void Register(HttpServer& server, std::string path = "/metrics");
 
-  // Answers one scrape: the serialized families with the Prometheus text content type; gzip
-  // with Content-Encoding: gzip when the request's Accept-Encoding prefers it (PrefersGzip);
-  // always Vary: Accept-Encoding. The serialization and compression buffers are reused from one
-  // scrape to the next.
+  // Answers one scrape: the families in the text format with the Prometheus text content type;
+  // gzip with Content-Encoding: gzip when the request's Accept-Encoding prefers it (PrefersGzip);
+  // always Vary: Accept-Encoding. The text and compression buffers are reused from one scrape to
+  // the next.
   Response Handle(const Request& request);
 
   std::uint64_t scrapes() const { return scrapes_; }
 
  private:
-  // A streambuf that appends to a std::string, so the serializer writes straight into a buffer
-  // whose capacity survives between scrapes (an ostringstream would start from empty each time).
-  class StringSink : public std::streambuf {
-   public:
-    explicit StringSink(std::string* out) : out_(out) {}
-
-   protected:
-    int_type overflow(int_type c) override;
-    std::streamsize xsputn(const char* s, std::streamsize n) override;
-
-   private:
-    std::string* out_;
-  };
-
   CollectFn collect_;
   MetricsEndpointOptions options_;
-  prometheus::TextSerializer serializer_;
+  const HttpServer* server_ = nullptr;  // Set by Register(): whose ccmond_http_* to add.
   std::string text_;
   std::string compressed_;
-  StringSink sink_{&text_};
   GzipEncoder gzip_;
   std::uint64_t scrapes_ = 0;
 };

@@ -69,4 +69,9 @@ Response Router::Dispatch(const Request& request) const {
   return response;
 }
 
+const std::string* Router::FindRoute(std::string_view path) const {
+  const auto it = routes_.find(path);
+  return it == routes_.end() ? nullptr : &it->first;
+}
+
 }  // namespace ccmon::web

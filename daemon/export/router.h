@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "daemon/export/http_message.h"
 
@@ -29,6 +30,10 @@ class Router {
   // outside 100-599, otherwise the handler's response. The body is kept for HEAD; HttpServer
   // drops it when writing. Never throws.
   Response Dispatch(const Request& request) const;
+
+  // The registered path of the route that serves `path` (what Dispatch would use), or nullptr if
+  // none does. Valid until the route is replaced. For the server's per-route counters.
+  const std::string* FindRoute(std::string_view path) const;
 
  private:
   struct Entry {

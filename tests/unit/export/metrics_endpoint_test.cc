@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,7 +50,7 @@ std::vector<prometheus::MetricFamily> HandBuiltFamilies() {
   return {offered, waiting};
 }
 
-// What prometheus-cpp's TextSerializer writes for HandBuiltFamilies(), by hand.
+// The text exposition of HandBuiltFamilies(), by hand.
 constexpr std::string_view kExpectedText =
     "# HELP callcenter_offered_total Contacts offered to a queue.\n"
     "# TYPE callcenter_offered_total counter\n"
@@ -89,12 +90,21 @@ class MetricsEndpointTest : public testing::ServerFixture {
     });
   }
 
+  // The server's own ccmond_http_* change with every request; these tests compare exact text
+  // (HttpMetricsTest covers them, and ServerCountersFollowTheFamilies below the default).
+  static MetricsEndpointOptions WithoutHttpMetrics() {
+    MetricsEndpointOptions options;
+    options.http_metrics = false;
+    return options;
+  }
+
   std::atomic<bool> ready_{false};
   std::atomic<bool> collect_throws_{false};
   MetricsEndpoint endpoint_{[this] {
-    if (collect_throws_) throw std::runtime_error("collector bug");
-    return HandBuiltFamilies();
-  }};
+                              if (collect_throws_) throw std::runtime_error("collector bug");
+                              return HandBuiltFamilies();
+                            },
+                            WithoutHttpMetrics()};
 };
 
 TEST_F(MetricsEndpointTest, MetricsReturnsTheSerializedFamiliesExactly) {
@@ -105,6 +115,26 @@ TEST_F(MetricsEndpointTest, MetricsReturnsTheSerializedFamiliesExactly) {
   EXPECT_EQ(HeaderOf(r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(HeaderOf(r, "Vary"), "Accept-Encoding");
   EXPECT_EQ(HeaderOf(r, "Content-Encoding"), "");
+}
+
+TEST_F(MetricsEndpointTest, ServerCountersFollowTheFamiliesByDefault) {
+  MetricsEndpoint with_http([] { return HandBuiltFamilies(); });
+  StartServer(TestOptions(), [&with_http](HttpServer& server) { with_http.Register(server); });
+  Fetch(port(), GetRequest("/metrics"));
+  const std::string body = Fetch(port(), GetRequest("/metrics")).body();
+  ASSERT_EQ(body.substr(0, kExpectedText.size()), kExpectedText);
+  std::istringstream rest(body.substr(kExpectedText.size()));
+  int lines = 0;
+  for (std::string line; std::getline(rest, line); ++lines) {
+    EXPECT_TRUE(line.find("ccmond_http_") == 0 || line.find("# HELP ccmond_http_") == 0 ||
+                line.find("# TYPE ccmond_http_") == 0)
+        << line;
+  }
+  EXPECT_GT(lines, 10);
+  EXPECT_NE(body.find("ccmond_http_requests_total{handler=\"/metrics\",code=\"200\"} 1\n"),
+            std::string::npos)
+      << body;
+  ASSERT_TRUE(StopServer());  // Before with_http goes.
 }
 
 TEST_F(MetricsEndpointTest, RepeatedScrapesGiveTheSameText) {
