@@ -56,8 +56,27 @@ void IngestHealthCollector::Collect(const CollectContext& ctx,
             "Gaps detected in a source's per-topic sequence numbers.", MetricType::Counter,
             u(stats.sequence_gaps));
   AddScalar(out, "ccmond_events_missing_total",
-            "Events not received, summed over the sequence gaps.", MetricType::Counter,
-            u(stats.events_missing));
+            "Events lost for good: revealed by a sequence gap and not recovered by replay.",
+            MetricType::Counter, u(stats.events_missing));
+  AddScalar(out, "ccmond_events_recovered_total",
+            "Events a sequence gap revealed that the bridge's journal replayed; applied in order.",
+            MetricType::Counter, u(stats.events_recovered));
+  {
+    auto& f = AddFamily(out, "ccmond_replay_requests_total",
+                        "Replay requests to bridges, by how they ended.", MetricType::Counter);
+    for (int r = 0; r < state::kReplayResultCount; ++r) {
+      AddSample(&f, {{"result", state::ReplayResultName(static_cast<state::ReplayResult>(r))}},
+                u(stats.replay_requests[static_cast<std::size_t>(r)]));
+    }
+  }
+  AddScalar(out, "ccmond_replay_held_events",
+            "Events held back behind sequence gaps while their replay is awaited.",
+            MetricType::Gauge, u(stats.replay_events_held));
+  AddScalar(out, "ccmond_replay_awaited_events", "Events of sequence gaps whose replay is awaited.",
+            MetricType::Gauge, u(stats.replay_events_awaited));
+  AddScalar(out, "ccmond_replay_hold_overflows_total",
+            "Times the hold limit was reached and a source's open gaps were given up.",
+            MetricType::Counter, u(stats.replay_hold_overflows));
   AddScalar(out, "ccmond_events_duplicate_total",
             "Events dropped because their sequence number was already applied.",
             MetricType::Counter, u(stats.duplicates));

@@ -3,7 +3,10 @@
 //
 //   ccmond_messages_received_total, ccmond_events_applied_total{type},
 //   ccmond_events_rejected_total{reason}, ccmond_lifecycle_anomalies_total{kind},
-//   ccmond_sequence_gaps_total, ccmond_events_missing_total, ccmond_events_duplicate_total,
+//   ccmond_sequence_gaps_total, ccmond_events_missing_total, ccmond_events_recovered_total,
+//   ccmond_replay_requests_total{result}, ccmond_replay_held_events,
+//   ccmond_replay_awaited_events, ccmond_replay_hold_overflows_total,
+//   ccmond_events_duplicate_total,
 //   ccmond_source_epoch_changes_total, ccmond_contacts_evicted_total, ccmond_contacts_live,
 //   ccmond_queues, ccmond_cardinality_overflow_total{label,reason},
 //   ccmond_source_last_event_timestamp_seconds{source}, ccmond_source_up{source},

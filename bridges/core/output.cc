@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "bridges/runtime.h"
@@ -34,6 +36,9 @@ void AddOutputOptions(CLI::App* cmd, OutputOptions* o) {
       ->capture_default_str();
   cmd->add_option("--journal-segment-size", o->journal_segment_size, "Journal segment size")
       ->capture_default_str();
+  cmd->add_option("--replay-listen", o->replay_listen,
+                  "Answer daemons' replay requests for missed events from the journal on this "
+                  "ZeroMQ endpoint, e.g. tcp://0.0.0.0:5557 (needs --journal-dir)");
 }
 
 Result<std::uint64_t> ParseByteSize(std::string_view text) {
@@ -73,8 +78,15 @@ Result<std::unique_ptr<BridgeOutput>> BridgeOutput::Create(const OutputOptions& 
     wait_ms = *wait;
   }
 
+  if (!options.replay_listen.empty() && options.journal_dir.empty()) {
+    return Status::InvalidArgument(
+        "--replay-listen needs --journal-dir: replay answers from the journal");
+  }
+
   Result<CallerKeyHasher> hasher = Status::Internal("unset");
-  if (options.caller_key_file.empty()) {
+  if (options.caller_key_file.empty() && !options.caller_key_hex.empty()) {
+    hasher = CallerKeyHasher::FromKeyHex(options.caller_key_hex);
+  } else if (options.caller_key_file.empty()) {
     const std::string hex = CallerKeyHasher::GenerateKeyHex();
     if (hex.empty()) return Status::Internal("no entropy for a caller key");
     spdlog::warn(
@@ -125,15 +137,29 @@ Result<std::unique_ptr<BridgeOutput>> BridgeOutput::Create(const OutputOptions& 
     }
     publisher_options.journal = journal.get();
   }
+  std::unique_ptr<ReplayServer> replay;
+  if (!options.replay_listen.empty()) {
+    ReplayServerOptions replay_options;
+    replay_options.endpoint = options.replay_listen;
+    auto server = ReplayServer::Create(replay_options, journal.get(), options.source);
+    if (!server.ok()) return server.status().WithContext("--replay-listen");
+    replay = std::move(server).value();
+    // Recent envelopes are answered from memory: the publisher journals through the server.
+    publisher_options.journal = replay->recorder();
+    spdlog::info("replay: answering requests on {} from journal {}", replay->endpoint(),
+                 options.journal_dir);
+  }
   auto publisher = Publisher::Create(publisher_options);
   if (!publisher.ok()) return publisher.status();
   if (wait_ms >= 0 && !(*publisher)->WaitForSubscriber(static_cast<int>(wait_ms))) {
     return Status::Unavailable("no subscriber within --wait-for-subscriber " +
                                options.wait_for_subscriber);
   }
-  return std::unique_ptr<BridgeOutput>(
+  auto output = std::unique_ptr<BridgeOutput>(
       new BridgeOutput(std::move(journal), std::move(publisher).value(), std::move(hasher).value(),
                        heartbeat_time, *interval, wall_clock));
+  output->replay_ = std::move(replay);
+  return output;
 }
 
 BridgeOutput::BridgeOutput(std::unique_ptr<Journal> journal, std::unique_ptr<Publisher> publisher,
@@ -152,13 +178,24 @@ Status BridgeOutput::Publish(v1::Envelope& env) {
   if (s.ok()) {
     last_event_time_ = std::max(last_event_time_, env.time_unix_ms());
     ++events_published_;
+    // A fast replay of history may publish for minutes without a Tick(): answer meanwhile.
+    if (replay_ != nullptr && events_published_ % kReplayPollEvery == 0) replay_->Poll();
   }
   return s;
 }
 
 Status BridgeOutput::Tick(v1::AcdConnection acd) {
+  if (replay_ != nullptr) replay_->Poll();
   if (wall_clock_.NowMs() - last_heartbeat_wall_ < interval_ms_) return Status::Ok();
   return Heartbeat(acd);
+}
+
+void BridgeOutput::Idle(int timeout_ms) {
+  if (replay_ != nullptr) {
+    replay_->Wait(timeout_ms);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+  }
 }
 
 Status BridgeOutput::Heartbeat(v1::AcdConnection acd) {

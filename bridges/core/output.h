@@ -12,6 +12,11 @@
 // the last event; a replay of history stamps it with the last event's time, so a fast replay does
 // not jump the daemon's clock to today.
 //
+// Replay (--replay-listen, needs --journal-dir): a ReplayServer answers daemons' requests for
+// missed events from the journal, on the owning thread, with no thread of its own: Tick() and
+// every kReplayPollEvery publishes answer what is waiting, and Idle() answers while the bridge
+// has nothing to do.
+//
 // Threading: not thread-safe; one thread owns a BridgeOutput.
 #pragma once
 
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "bridges/core/journal.h"
+#include "bridges/core/replay_server.h"
 #include "ccmon/v1/events.pb.h"
 #include "common/caller_key.h"
 #include "common/clock.h"
@@ -48,6 +54,12 @@ struct OutputOptions {
   std::string journal_max_size = "2GiB";
   std::string journal_max_age = "7d";
   std::string journal_segment_size = "64MiB";
+  // ROUTER endpoint answering replay requests from the journal ("" = no replay); needs
+  // journal_dir. Port * picks a free one (logged).
+  std::string replay_listen;
+  // Caller-hashing key as 64 hex characters, used when caller_key_file is empty (a subcommand
+  // with its own key source, e.g. a simulator profile). Not a command-line option.
+  std::string caller_key_hex;
 };
 
 // Parses a byte size: a number with an optional unit B, KiB, MiB, GiB (or K, M, G, same binary
@@ -55,15 +67,16 @@ struct OutputOptions {
 Result<std::uint64_t> ParseByteSize(std::string_view text);
 
 // Adds --publish, --source, --tenant, --source-epoch, --caller-key-file, --heartbeat-interval,
-// --wait-for-subscriber and the --journal-* options to `cmd`, writing into *options (which must
-// outlive the parse).
+// --wait-for-subscriber, the --journal-* options and --replay-listen to `cmd`, writing into
+// *options (which must outlive the parse).
 void AddOutputOptions(CLI::App* cmd, OutputOptions* options);
 
 class BridgeOutput final : public EnvelopeSink {
  public:
   // Opens the journal (continuing its epoch and numbering unless --source-epoch names another
   // epoch), the publisher and the caller key, then waits for a subscriber if asked to.
-  // InvalidArgument/NotFound/IoError: bad options or key file (exit code 2 material);
+  // InvalidArgument/NotFound/IoError: bad options or key file, --replay-listen without
+  // --journal-dir (exit code 2 material);
   // Unavailable: an endpoint could not be bound or connected, or no subscriber came within
   // --wait-for-subscriber.
   static Result<std::unique_ptr<BridgeOutput>> Create(const OutputOptions& options,
@@ -73,8 +86,14 @@ class BridgeOutput final : public EnvelopeSink {
   // Publishes one event (see EnvelopeSink) and remembers its time as the latest ACD time.
   Status Publish(v1::Envelope& env) override;
 
-  // Publishes a heartbeat if the interval has passed on the wall clock since the last one.
+  // Answers waiting replay requests, then publishes a heartbeat if the interval has passed on the
+  // wall clock since the last one.
   Status Tick(v1::AcdConnection acd);
+
+  // Waits about `timeout_ms`, answering replay requests as they arrive (a plain sleep without
+  // --replay-listen). For pacing and idle waits in a bridge's run loop; returns early when a
+  // signal interrupts the wait.
+  void Idle(int timeout_ms);
 
   // Publishes a heartbeat now (at exit, and when the ACD connection changes), and syncs the
   // journal to disk.
@@ -82,6 +101,12 @@ class BridgeOutput final : public EnvelopeSink {
 
   // The journal, or nullptr without --journal-dir.
   const Journal* journal() const { return journal_.get(); }
+
+  // The replay server, or nullptr without --replay-listen.
+  const ReplayServer* replay_server() const { return replay_.get(); }
+
+  // Replay requests are answered at least every this many publishes (and at every Tick()).
+  static constexpr std::uint64_t kReplayPollEvery = 256;
 
   // See Publisher::WaitForSubscriber (what --wait-for-subscriber does at Create).
   bool WaitForSubscriber(int timeout_ms) { return publisher_->WaitForSubscriber(timeout_ms); }
@@ -98,6 +123,8 @@ class BridgeOutput final : public EnvelopeSink {
                const Clock& wall_clock);
 
   std::unique_ptr<Journal> journal_;  // Declared first: the publisher writes into it.
+  // Reads journal_, and the publisher writes through it: destroyed after the publisher.
+  std::unique_ptr<ReplayServer> replay_;
   std::unique_ptr<Publisher> publisher_;
   CallerKeyHasher hasher_;
   HeartbeatTime heartbeat_time_;

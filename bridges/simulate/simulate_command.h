@@ -1,8 +1,10 @@
 // `ccmon-bridge simulate`: runs the contact-center Simulator and publishes its events.
 //
 // The simulator core knows nothing of wall time; this command paces it (a speed factor in
-// simulated seconds per wall second, or as fast as possible), publishes through a ZeroMQ
-// Publisher and stops on SIGINT/SIGTERM or after --duration of simulated time.
+// simulated seconds per wall second, or as fast as possible), publishes through the shared
+// BridgeOutput (so it has the journal, replay, --wait-for-subscriber and every other output
+// option of the platform bridges) and stops on SIGINT/SIGTERM or after --duration of simulated
+// time, optionally lingering afterwards to answer replay requests (--linger).
 //
 // Used by bridges/main.cc only. Runs on the main thread.
 #pragma once
@@ -11,6 +13,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "bridges/core/output.h"
 
 namespace ccmon::simulate {
 
@@ -21,10 +25,13 @@ struct SimulateOptions {
   bool fast = false;        // Ignore speed; run as fast as possible.
   std::string duration;     // Simulated time to run; empty = until stopped.
   std::string start_delay;  // Wall time between binding and the first event.
-  std::vector<std::string> publish{"bind:tcp://127.0.0.1:5556"};
-  std::string source = "sim1";
-  std::string tenant;              // Overrides the profile's tenant when set.
-  std::uint64_t source_epoch = 0;  // 0 = start time in Unix ms.
+  // Wall time to stay after --duration was simulated, answering replay requests and sending
+  // heartbeats (which reveal a lost tail to the daemon); "" = exit at once.
+  std::string linger;
+  // Publisher, journal, replay and the other shared options. output.source defaults to "sim1";
+  // an empty output.tenant means the profile's tenant; without --caller-key-file the profile's
+  // key hashes caller numbers.
+  bridges::OutputOptions output;
 };
 
 // Adds the `simulate` subcommand to `app`; parsed values land in *options, which must outlive

@@ -183,6 +183,40 @@ Status ReadBuckets(const Reader& r, const YAML::Node& n, const std::string& path
   return Status::Ok();
 }
 
+bool LooksLikeEndpoint(std::string_view e) {
+  const auto scheme = e.find("://");
+  return scheme != std::string_view::npos && scheme > 0 && scheme + 3 < e.size();
+}
+
+// A subscription's `replay`: an endpoint, or a mapping {endpoint, timeout, max_held_events}.
+Status ReadReplay(const Reader& r, const YAML::Node& n, const std::string& path,
+                  ReplayConfig* out) {
+  const std::string endpoint_path = n.IsScalar() ? path : path + ".endpoint";
+  if (n.IsScalar()) {
+    if (auto s = r.String(n, path, &out->endpoint); !s.ok()) return s;
+  } else {
+    if (auto s = r.CheckKeys(n, path, {"endpoint", "timeout", "max_held_events"}); !s.ok())
+      return s;
+    if (!n["endpoint"]) return r.Error(path, "endpoint is required");
+    if (auto s = r.String(n["endpoint"], endpoint_path, &out->endpoint); !s.ok()) return s;
+    if (n["timeout"]) {
+      if (auto s = r.Duration(n["timeout"], path + ".timeout", &out->timeout_ms); !s.ok()) return s;
+      if (out->timeout_ms < 10 || out->timeout_ms > 600'000)
+        return r.Error(path + ".timeout", "must be between 10ms and 10m");
+    }
+    if (n["max_held_events"]) {
+      if (auto s = r.Integer<std::size_t>(n["max_held_events"], path + ".max_held_events", 100,
+                                          100'000'000, &out->max_held_events);
+          !s.ok())
+        return s;
+    }
+  }
+  if (!LooksLikeEndpoint(out->endpoint))
+    return r.Error(endpoint_path,
+                   "expected the bridge's --replay-listen endpoint, e.g. tcp://127.0.0.1:5557");
+  return Status::Ok();
+}
+
 // The analytics collectors' options (collectors/analytics_options.h).
 Status ParseAnalytics(const Reader& r, const YAML::Node& root, Config* c) {
   auto& o = c->collectors;
@@ -336,7 +370,7 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
     for (std::size_t i = 0; i < subs.size(); ++i) {
       const std::string p = "subscriptions[" + std::to_string(i) + "]";
       const auto& n = subs[i];
-      if (auto s = r.CheckKeys(n, p, {"endpoint", "bind", "topics"}); !s.ok()) return s;
+      if (auto s = r.CheckKeys(n, p, {"endpoint", "bind", "topics", "replay"}); !s.ok()) return s;
       Subscription sub;
       if (!n["endpoint"]) return r.Error(p, "endpoint is required");
       if (auto s = r.String(n["endpoint"], p + ".endpoint", &sub.endpoint); !s.ok()) return s;
@@ -357,6 +391,9 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
             return r.Error(tp, "topic prefixes start with \"v1.\"");
           sub.topics.push_back(topic);
         }
+      }
+      if (n["replay"]) {
+        if (auto s = ReadReplay(r, n["replay"], p + ".replay", &sub.replay); !s.ok()) return s;
       }
       c->subscriptions.push_back(std::move(sub));
     }
@@ -507,6 +544,26 @@ Status Parse(const Reader& r, const YAML::Node& root, Config* c) {
 }
 
 }  // namespace
+
+Result<Subscription> ParseSubscribeFlag(std::string_view text) {
+  Subscription sub;
+  const auto comma = text.find(',');
+  sub.endpoint = std::string(text.substr(0, comma));
+  if (!LooksLikeEndpoint(sub.endpoint)) {
+    return Status::InvalidArgument("\"" + std::string(text) +
+                                   "\": expected ENDPOINT or ENDPOINT,replay=ENDPOINT, e.g. "
+                                   "tcp://127.0.0.1:5556,replay=tcp://127.0.0.1:5557");
+  }
+  if (comma != std::string_view::npos) {
+    const std::string_view option = text.substr(comma + 1);
+    if (!option.starts_with("replay=") || !LooksLikeEndpoint(option.substr(7))) {
+      return Status::InvalidArgument("\"" + std::string(text) + "\": after the endpoint only " +
+                                     "\",replay=ENDPOINT\" may follow");
+    }
+    sub.replay.endpoint = std::string(option.substr(7));
+  }
+  return sub;
+}
 
 Result<std::int64_t> ParseDurationMs(std::string_view text) {
   if (text.empty()) return Status::InvalidArgument("empty duration");

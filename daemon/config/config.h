@@ -20,10 +20,18 @@
 
 namespace ccmon::config {
 
+// Replay from the journal of the bridge behind a subscription (docs/events.md "Replay").
+struct ReplayConfig {
+  std::string endpoint;                   // The bridge's --replay-listen endpoint; "" = no replay.
+  std::int64_t timeout_ms = 2000;         // A request unanswered this long: its events are lost.
+  std::size_t max_held_events = 100'000;  // Events held back behind gaps (memory bound).
+};
+
 struct Subscription {
   std::string endpoint;                    // ZeroMQ endpoint, e.g. "tcp://127.0.0.1:5556".
   bool bind = false;                       // Bind instead of connect.
   std::vector<std::string> topics{"v1."};  // Topic prefixes (DESIGN §2).
+  ReplayConfig replay;
 };
 
 struct QueueConfig {
@@ -56,6 +64,10 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view origin);
 
 // Reads and parses a file. NotFound / IoError if it cannot be read.
 Result<Config> LoadConfigFile(const std::string& path);
+
+// Parses a --subscribe value: "ENDPOINT" or "ENDPOINT,replay=REPLAY_ENDPOINT" (connect, topics
+// "v1.", default replay timeout and hold limit). InvalidArgument names what is wrong.
+Result<Subscription> ParseSubscribeFlag(std::string_view text);
 
 // Parses "250ms", "20s", "5m", "12h", "7d" or a plain number of seconds into milliseconds.
 Result<std::int64_t> ParseDurationMs(std::string_view text);

@@ -212,6 +212,8 @@ bool EnvelopeDecoder::Decode(std::string_view topic, std::string_view payload, D
   out->position.topic.assign(topic);
   out->position.epoch = env.source_epoch();
   out->position.seq = env.seq();
+  out->heartbeat_positions.clear();
+  out->predecessors_checked = false;
 
   // Copies a contact event's common fields and checks them against the topic.
   auto contact = [&](const std::string& id, const std::string& queue) {
@@ -351,6 +353,11 @@ bool EnvelopeDecoder::Decode(std::string_view topic, std::string_view payload, D
       e.type = T::kHeartbeat;
       if (parts.name != "~hb") return reject(RejectReason::kTopicMismatch);
       e.heartbeat_interval_ms = m.interval_ms() == 0 ? 1000 : m.interval_ms();
+      for (const auto& p : m.positions()) {
+        if (p.topic().size() > max) return reject(RejectReason::kOversized);
+        if (p.topic().empty() || p.last_seq() == 0) continue;  // Nothing published there.
+        out->heartbeat_positions.emplace_back(p.topic(), p.last_seq());
+      }
       switch (m.acd_connection()) {
         case v1::ACD_CONNECTION_UP:
           e.acd_connection = state::AcdConnection::kUp;

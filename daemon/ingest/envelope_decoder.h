@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "daemon/state/event.h"
 #include "daemon/state/ingest_stats.h"
@@ -39,6 +41,14 @@ struct StreamPosition {
 struct DecodedEvent {
   state::Event event;  // event.source_name set; event.source (the id) is set by the engine.
   StreamPosition position;
+  // A Heartbeat's positions: the last seq of every other topic the bridge published on in this
+  // epoch (empty for other events). Reveals a lost tail (daemon/ingest/resequencer.h).
+  std::vector<std::pair<std::string, std::uint64_t>> heartbeat_positions;
+  std::uint32_t subscription = 0;    // Index of the subscription it came through.
+  std::uint64_t replay_request = 0;  // The replay request it answers; 0 = live from the bus.
+  // Set by the Resequencer once it checked another topic for lost predecessors of this event
+  // (daemon/ingest/resequencer.h, "Cross-topic predecessors"); it is then applied as it is.
+  bool predecessors_checked = false;
 };
 
 class EnvelopeDecoder {
@@ -49,7 +59,8 @@ class EnvelopeDecoder {
   EnvelopeDecoder& operator=(const EnvelopeDecoder&) = delete;
 
   // Decodes a message. On success fills *out (reusing its strings' capacity) and returns true;
-  // otherwise sets *reason and returns false.
+  // otherwise sets *reason and returns false. Leaves out->subscription and out->replay_request
+  // to the caller.
   bool Decode(std::string_view topic, std::string_view payload, DecodedEvent* out,
               state::RejectReason* reason);
 

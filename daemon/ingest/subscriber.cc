@@ -2,7 +2,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
 namespace ccmon::ingest {
+
+namespace {
+
+std::string_view View(const zmq::message_t& m) {
+  return {static_cast<const char*>(m.data()), m.size()};
+}
+
+// Receives the remaining frames of a multipart message whose first frame is `first`.
+void ReceiveRest(zmq::socket_t& s, zmq::message_t&& first, std::vector<zmq::message_t>* out) {
+  out->clear();
+  bool more = first.more();
+  out->push_back(std::move(first));
+  while (more) {
+    zmq::message_t part;
+    (void)s.recv(part, zmq::recv_flags::none);
+    more = part.more();
+    out->push_back(std::move(part));
+  }
+}
+
+}  // namespace
 
 Subscriber::Subscriber(zmq::context_t* context, SubscriberOptions options, BatchHandler handler)
     : context_(context),
@@ -30,8 +55,36 @@ Status Subscriber::Start() {
       }
       sockets_.push_back(std::move(s));
     }
+    for (const auto& ep : options_.endpoints) {
+      dealers_.emplace_back();
+      if (ep.replay_endpoint.empty()) continue;
+      zmq::socket_t d(*context_, zmq::socket_type::dealer);
+      d.set(zmq::sockopt::linger, 0);
+      d.set(zmq::sockopt::sndhwm, 10'000);
+      d.set(zmq::sockopt::rcvhwm, 10'000);
+      d.connect(ep.replay_endpoint);
+      dealers_.back() = std::move(d);
+      replay_ = true;
+    }
+    if (replay_) {
+      // One channel per Subscriber in this context.
+      char name[64];
+      std::snprintf(name, sizeof name, "inproc://ccmon-replay-requests-%p",
+                    static_cast<void*>(this));
+      requests_in_ = zmq::socket_t(*context_, zmq::socket_type::pull);
+      requests_in_.set(zmq::sockopt::linger, 0);
+      requests_in_.bind(name);
+      requests_out_ = zmq::socket_t(*context_, zmq::socket_type::push);
+      requests_out_.set(zmq::sockopt::linger, 0);
+      requests_out_.set(zmq::sockopt::sndhwm, 100'000);
+      requests_out_.connect(name);
+    }
   } catch (const zmq::error_t& e) {
     sockets_.clear();
+    dealers_.clear();
+    requests_in_.close();
+    requests_out_.close();
+    replay_ = false;
     resolved_endpoints_.clear();
     return Status::Unavailable(std::string("subscribe: ") + e.what());
   }
@@ -53,6 +106,92 @@ void Subscriber::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   sockets_.clear();
+  dealers_.clear();
+  requests_in_.close();
+  requests_out_.close();
+}
+
+void Subscriber::RequestReplay(const ReplayRequest& request) {
+  if (!requests_out_ || request.subscription >= dealers_.size() ||
+      !dealers_[request.subscription]) {
+    return;
+  }
+  const std::vector<std::string> frames = EncodeReplayRequest(request);
+  const std::uint32_t index = request.subscription;
+  try {
+    if (!requests_out_.send(zmq::buffer(&index, sizeof index),
+                            zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return;
+    }
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      requests_out_.send(zmq::buffer(frames[i]),
+                         i + 1 == frames.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    }
+  } catch (const zmq::error_t&) {
+    // Dropped: the engine times the request out.
+  }
+}
+
+bool Subscriber::ForwardRequests() {
+  bool any = false;
+  std::vector<zmq::message_t> frames;
+  while (true) {
+    zmq::message_t first;
+    if (!requests_in_.recv(first, zmq::recv_flags::dontwait)) break;
+    any = true;
+    ReceiveRest(requests_in_, std::move(first), &frames);
+    std::uint32_t index = 0;
+    if (frames.size() < 2 || frames[0].size() != sizeof index) continue;
+    std::memcpy(&index, frames[0].data(), sizeof index);
+    if (index >= dealers_.size() || !dealers_[index]) continue;
+    try {
+      for (std::size_t i = 1; i < frames.size(); ++i) {
+        const bool last = i + 1 == frames.size();
+        // A DEALER blocks at its high-water mark (e.g. a bridge that is down): drop instead.
+        auto flags =
+            last ? zmq::send_flags::dontwait : zmq::send_flags::sndmore | zmq::send_flags::dontwait;
+        if (!dealers_[index].send(frames[i], flags)) break;
+      }
+    } catch (const zmq::error_t&) {
+    }
+  }
+  return any;
+}
+
+bool Subscriber::ReceiveReply(std::uint32_t index, zmq::socket_t& dealer, Batch** batch) {
+  zmq::message_t first;
+  if (!dealer.recv(first, zmq::recv_flags::dontwait)) return false;
+  std::vector<zmq::message_t> frames;
+  ReceiveRest(dealer, std::move(first), &frames);
+  std::vector<std::string_view> views;
+  views.reserve(frames.size());
+  for (const auto& f : frames) views.push_back(View(f));
+
+  ReplayAnswer answer;
+  const bool ok = ParseReplayReplyHeader(views, &answer);
+  if (!ok && answer.request_id == 0) return true;  // Nothing to attribute it to.
+  std::size_t envelopes = ok ? views.size() - kReplayReplyHeaderFrames : 0;
+  if (*batch != nullptr && (*batch)->size + envelopes > (*batch)->events.size()) Flush(batch);
+  if (*batch == nullptr && (*batch = Acquire()) == nullptr) return true;
+  Batch& b = **batch;
+  if (envelopes > b.events.size()) {
+    // More than a batch holds: not what a bridge sends (its chunks are far smaller).
+    answer.status = ReplayStatus::kMalformedReply;
+    envelopes = 0;
+  }
+  for (std::size_t i = 0; i < envelopes; ++i) {
+    DecodedEvent& slot = b.events[b.size];
+    state::RejectReason reason = state::RejectReason::kMalformedFrame;
+    if (decoder_.Decode(answer.topic, views[kReplayReplyHeaderFrames + i], &slot, &reason)) {
+      slot.subscription = index;
+      slot.replay_request = answer.request_id;
+      ++b.size;
+    } else {
+      ++b.rejected[static_cast<int>(reason)];
+    }
+  }
+  b.answers.push_back(std::move(answer));
+  return true;
 }
 
 void Subscriber::Release(Batch* batch) {
@@ -73,8 +212,11 @@ Batch* Subscriber::Acquire() {
   return b;
 }
 
-void Subscriber::Flush(Batch** batch) {
-  if (*batch == nullptr || (*batch)->messages == 0) return;
+void Subscriber::Flush(Batch** batch, bool even_empty) {
+  if (*batch == nullptr) return;
+  if (!even_empty && (*batch)->messages == 0 && (*batch)->size == 0 && (*batch)->answers.empty()) {
+    return;
+  }
   handler_(*batch);
   *batch = nullptr;
 }
@@ -82,9 +224,17 @@ void Subscriber::Flush(Batch** batch) {
 void Subscriber::Run() {
   std::vector<zmq::pollitem_t> items;
   for (auto& s : sockets_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+  if (replay_) {
+    items.push_back({requests_in_.handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& d : dealers_) {
+      if (d) items.push_back({d.handle(), 0, ZMQ_POLLIN, 0});
+    }
+  }
   zmq::message_t topic;
   zmq::message_t payload;
   Batch* batch = nullptr;
+  const auto handoff_every = std::chrono::milliseconds(options_.poll_timeout_ms);
+  auto last_handoff = std::chrono::steady_clock::now();
   while (!stop_) {
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(options_.poll_timeout_ms));
@@ -96,7 +246,8 @@ void Subscriber::Run() {
     bool progress = true;
     while (progress && !stop_) {
       progress = false;
-      for (auto& s : sockets_) {
+      for (std::uint32_t index = 0; index < sockets_.size(); ++index) {
+        zmq::socket_t& s = sockets_[index];
         if (batch == nullptr && (batch = Acquire()) == nullptr) return;
         auto got = s.recv(topic, zmq::recv_flags::dontwait);
         if (!got) continue;
@@ -113,11 +264,9 @@ void Subscriber::Run() {
         }
         state::RejectReason reason = state::RejectReason::kMalformedFrame;
         DecodedEvent& slot = batch->events[batch->size];
-        if (two_frames &&
-            decoder_.Decode(
-                std::string_view(static_cast<const char*>(topic.data()), topic.size()),
-                std::string_view(static_cast<const char*>(payload.data()), payload.size()), &slot,
-                &reason)) {
+        if (two_frames && decoder_.Decode(View(topic), View(payload), &slot, &reason)) {
+          slot.subscription = index;
+          slot.replay_request = 0;
           ++batch->size;
         } else {
           ++batch->rejected[static_cast<int>(reason)];
@@ -126,8 +275,23 @@ void Subscriber::Run() {
           Flush(&batch);
         }
       }
+      if (replay_) {
+        if (ForwardRequests()) progress = true;
+        for (std::uint32_t index = 0; index < dealers_.size() && !stop_; ++index) {
+          if (dealers_[index] && ReceiveReply(index, dealers_[index], &batch)) progress = true;
+        }
+      }
     }
-    Flush(&batch);
+    const auto now = std::chrono::steady_clock::now();
+    if (batch != nullptr && (batch->messages > 0 || batch->size > 0 || !batch->answers.empty())) {
+      Flush(&batch);
+      last_handoff = now;
+    } else if (replay_ && !stop_ && now - last_handoff >= handoff_every) {
+      // Nothing came: an empty batch lets the engine time out replay requests.
+      if (batch == nullptr && (batch = Acquire()) == nullptr) return;
+      Flush(&batch, true);
+      last_handoff = now;
+    }
   }
   if (batch != nullptr) Release(batch);
 }

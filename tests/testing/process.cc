@@ -22,7 +22,24 @@ std::string BinaryPath(const std::string& name) {
   return std::string(dir == nullptr ? "." : dir) + "/bin/" + name;
 }
 
-ChildProcess::ChildProcess(std::vector<std::string> argv) {
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides,
+                                         const std::vector<std::string>& removals) {
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = name_of(entry);
+    bool drop = false;
+    for (const auto& r : removals) drop = drop || r == name;
+    for (const auto& o : overrides) drop = drop || name_of(o) == name;
+    if (!drop) env.push_back(entry);
+  }
+  env.insert(env.end(), overrides.begin(), overrides.end());
+  return env;
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv,
+                           std::optional<std::vector<std::string>> env) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return;
   posix_spawn_file_actions_t actions;
@@ -32,8 +49,16 @@ ChildProcess::ChildProcess(std::vector<std::string> argv) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  std::vector<char*> env_pointers;
+  if (env) {
+    for (auto& e : *env) env_pointers.push_back(e.data());
+    env_pointers.push_back(nullptr);
+  }
   pid_t pid = -1;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) pid_ = pid;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(),
+                  env ? env_pointers.data() : environ) == 0) {
+    pid_ = pid;
+  }
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   out_fd_ = fds[0];

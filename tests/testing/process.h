@@ -15,10 +15,18 @@ namespace ccmon::testing {
 // Path of a binary built by this tree ("ccmond" → <build>/bin/ccmond).
 std::string BinaryPath(const std::string& name);
 
+// This process's environment with `overrides` ("NAME=value") replacing or adding variables and
+// the variables named in `removals` dropped; for ChildProcess's `env`.
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides,
+                                         const std::vector<std::string>& removals = {});
+
 class ChildProcess {
  public:
   // Starts `argv[0]` with arguments; stderr (and stdout) go to a pipe read by WaitForLine.
-  explicit ChildProcess(std::vector<std::string> argv);
+  // `env` ("NAME=value" entries) is the child's whole environment; without it the child
+  // inherits this process's (see EnvironmentWith).
+  explicit ChildProcess(std::vector<std::string> argv,
+                        std::optional<std::vector<std::string>> env = std::nullopt);
   ~ChildProcess();  // Kills (SIGKILL) if still running.
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include "ccmon/v1/events.pb.h"
 
@@ -63,7 +64,7 @@ TEST(Subscriber, ReceivesDecodesAndBatchesEveryMessageInOrder) {
   Collected got;
   Subscriber* self = nullptr;
   SubscriberOptions opts;
-  opts.endpoints.push_back({endpoint, false, {"v1.t."}});
+  opts.endpoints.push_back({endpoint, false, {"v1.t."}, ""});
   opts.max_batch = 64;
   Subscriber sub(&ctx, opts, [&](Batch* b) {
     got.Add(*b);
@@ -98,11 +99,100 @@ TEST(Subscriber, ReceivesDecodesAndBatchesEveryMessageInOrder) {
 TEST(Subscriber, StartFailsWithAClearStatusForABadEndpoint) {
   zmq::context_t ctx;
   SubscriberOptions opts;
-  opts.endpoints.push_back({"nonsense://x", false, {"v1."}});
+  opts.endpoints.push_back({"nonsense://x", false, {"v1."}, ""});
   Subscriber sub(&ctx, opts, [](Batch*) {});
   auto s = sub.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("subscribe"), std::string::npos);
+}
+
+// The replay transport: a request from the engine's thread leaves on the subscription's DEALER
+// with the documented frames; the reply's envelopes come back decoded and marked with the
+// request id, followed by its answer, in one batch. A test ROUTER plays the bridge.
+TEST(Subscriber, SendsReplayRequestsAndHandsRepliesToTheEngine) {
+  zmq::context_t ctx;
+  zmq::socket_t pub(ctx, zmq::socket_type::xpub);
+  pub.bind("tcp://127.0.0.1:*");
+  zmq::socket_t bridge(ctx, zmq::socket_type::router);
+  bridge.bind("tcp://127.0.0.1:*");
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<DecodedEvent> replayed;
+  std::vector<ReplayAnswer> answers;
+  int empty_batches = 0;
+  Subscriber* self = nullptr;
+  SubscriberOptions opts;
+  opts.endpoints.push_back({pub.get(zmq::sockopt::last_endpoint),
+                            false,
+                            {"v1."},
+                            bridge.get(zmq::sockopt::last_endpoint)});
+  opts.poll_timeout_ms = 20;
+  Subscriber sub(&ctx, opts, [&](Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (std::size_t i = 0; i < b->size; ++i) replayed.push_back(b->events[i]);
+      answers.insert(answers.end(), b->answers.begin(), b->answers.end());
+      if (b->size == 0 && b->messages == 0 && b->answers.empty()) ++empty_batches;
+    }
+    cv.notify_all();
+    self->Release(b);
+  });
+  self = &sub;
+  ASSERT_TRUE(sub.Start().ok());
+
+  // Idle, the ingest thread still hands over (empty) batches, so the engine can time out.
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return empty_batches >= 2; }));
+  }
+
+  ReplayRequest request;
+  request.id = 77;
+  request.subscription = 0;
+  request.source = "s";
+  request.epoch = 1;
+  request.topic = "v1.t.q.";
+  request.from_seq = 2;
+  request.to_seq = 3;
+  sub.RequestReplay(request);
+
+  std::vector<zmq::message_t> frames;
+  zmq::pollitem_t item{bridge.handle(), 0, ZMQ_POLLIN, 0};
+  ASSERT_EQ(zmq::poll(&item, 1, std::chrono::seconds(20)), 1);
+  while (true) {
+    zmq::message_t m;
+    ASSERT_TRUE(bridge.recv(m));
+    const bool more = m.more();
+    frames.push_back(std::move(m));
+    if (!more) break;
+  }
+  ASSERT_EQ(frames.size(), 8u);  // Identity + 7.
+  EXPECT_EQ(frames[1].to_string(), "CCMON-REPLAY-1");
+  EXPECT_EQ(frames[3].to_string(), "s");
+  EXPECT_EQ(frames[5].to_string(), "v1.t.q.");
+
+  const std::vector<std::string> reply{
+      "CCMON-REPLAY-1", EncodeU64(77),     "ok",        "v1.t.q.",   EncodeU64(1),
+      EncodeU64(4),     std::string(1, 0), Answered(2), Answered(3), "not an envelope"};
+  bridge.send(frames[0], zmq::send_flags::sndmore);
+  for (std::size_t i = 0; i < reply.size(); ++i) {
+    bridge.send(zmq::buffer(reply[i]),
+                i + 1 == reply.size() ? zmq::send_flags::none : zmq::send_flags::sndmore);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return !answers.empty(); }));
+    ASSERT_EQ(replayed.size(), 2u);
+    EXPECT_EQ(replayed[0].position.seq, 2u);
+    EXPECT_EQ(replayed[1].position.seq, 3u);
+    EXPECT_EQ(replayed[0].replay_request, 77u);
+    EXPECT_EQ(replayed[0].position.topic, "v1.t.q.");
+    EXPECT_EQ(answers[0].request_id, 77u);
+    EXPECT_EQ(answers[0].status, ReplayStatus::kOk);
+    EXPECT_EQ(answers[0].next_seq, 4u);
+  }
+  sub.Stop();
 }
 
 }  // namespace
