@@ -11,6 +11,11 @@
 #include <cstdio>
 #include <string>
 
+#include "bridges/asterisk_ami/ami_command.h"
+#include "bridges/asterisk_queue_log/queue_log_command.h"
+#include "bridges/freeswitch/freeswitch_command.h"
+#include "bridges/jsonl/jsonl_command.h"
+#include "bridges/records/records_command.h"
 #include "bridges/runtime.h"
 #include "bridges/simulate/simulate_command.h"
 #include "common/logging.h"
@@ -31,6 +36,17 @@ int main(int argc, char** argv) {
 
   ccmon::simulate::SimulateOptions simulate_options;
   CLI::App* simulate = ccmon::simulate::AddSimulateCommand(app, &simulate_options);
+  ccmon::asterisk_queue_log::AsteriskQueueLogOptions queue_log_options;
+  CLI::App* queue_log =
+      ccmon::asterisk_queue_log::AddAsteriskQueueLogCommand(app, &queue_log_options);
+  ccmon::records::RecordsOptions records_options;
+  CLI::App* records = ccmon::records::AddRecordsCommand(app, &records_options);
+  ccmon::jsonl::JsonlOptions jsonl_options;
+  CLI::App* jsonl = ccmon::jsonl::AddJsonlCommand(app, &jsonl_options);
+  ccmon::ami::AsteriskAmiOptions ami_options;
+  CLI::App* ami = ccmon::ami::AddAsteriskAmiCommand(app, &ami_options);
+  ccmon::freeswitch::FreeswitchOptions freeswitch_options;
+  CLI::App* freeswitch = ccmon::freeswitch::AddFreeswitchCommand(app, &freeswitch_options);
 
   try {
     app.parse(argc, argv);
@@ -46,5 +62,10 @@ int main(int argc, char** argv) {
   ccmon::bridges::InstallStopSignalHandlers();
 
   if (*simulate) return ccmon::simulate::RunSimulate(simulate_options);
+  if (*queue_log) return ccmon::asterisk_queue_log::RunAsteriskQueueLog(queue_log_options);
+  if (*records) return ccmon::records::RunRecords(records_options);
+  if (*jsonl) return ccmon::jsonl::RunJsonl(jsonl_options);
+  if (*ami) return ccmon::ami::RunAsteriskAmi(ami_options);
+  if (*freeswitch) return ccmon::freeswitch::RunFreeswitch(freeswitch_options);
   return 2;  // Unreachable: require_subcommand(1).
 }

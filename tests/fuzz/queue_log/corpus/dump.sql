@@ -1,0 +1,2 @@
+CREATE TABLE `queue_log` (`id` bigint, `time` datetime, `callid` varchar(80), `queuename` varchar(256), `agent` varchar(80), `event` varchar(32), `data1` varchar(100), `data2` varchar(100), `data3` varchar(100), `data4` varchar(100), `data5` varchar(100), PRIMARY KEY (`id`));
+INSERT INTO `queue_log` VALUES (1,'2023-02-09 02:24:08','c1','Support','NONE','ENTERQUEUE','','300','1','',''),(2,'2023-02-09 02:24:20','c1','Support','NONE','ABANDON','1','1','11',NULL,'it\'s');
