@@ -21,7 +21,9 @@ namespace {
 
 ingest::SubscriberOptions SubscriberOptionsFrom(const config::Config& c) {
   ingest::SubscriberOptions o;
-  for (const auto& s : c.subscriptions) o.endpoints.push_back({s.endpoint, s.bind, s.topics});
+  for (const auto& s : c.subscriptions) {
+    o.endpoints.push_back({s.endpoint, s.bind, s.topics, s.replay.endpoint});
+  }
   o.rcvhwm = c.rcvhwm;
   o.limits.max_frame_bytes = c.max_frame_bytes;
   o.limits.max_string_bytes = c.max_string_bytes;
@@ -31,7 +33,10 @@ ingest::SubscriberOptions SubscriberOptionsFrom(const config::Config& c) {
 }  // namespace
 
 App::App(config::Config config, const Clock* wall_clock)
-    : config_(std::move(config)), wall_clock_(wall_clock), signals_(io_) {}
+    : config_(std::move(config)),
+      wall_clock_(wall_clock),
+      signals_(io_),
+      systemd_(io_, SystemdNotifier::FromEnvironment()) {}
 
 App::~App() {
   if (subscriber_) subscriber_->Stop();
@@ -67,6 +72,10 @@ Status App::Start() {
     http_->Stop();
     return s;
   }
+  // The Resequencer (engine thread) asks for replays; the ingest thread owns the sockets. Restored
+  // checkpoint positions (Resequencer::Restore) belong before this point, once checkpoints exist.
+  engine_->SetReplayRequester(
+      [this](const ingest::ReplayRequest& r) { subscriber_->RequestReplay(r); });
 
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
@@ -75,9 +84,14 @@ Status App::Start() {
     spdlog::info("signal {} received, shutting down", signo);
     StopOnEngineThread();
   });
+  // Ready = HTTP listens and every subscription is set up. When checkpoint restore exists
+  // (DESIGN.md §5), it completes before this point: /-/ready and systemd's READY=1 both wait
+  // for it (a long restore should send EXTEND_TIMEOUT_USEC through systemd_ meanwhile).
   ready_ = true;
   spdlog::info("ccmond {} listening on http://{}/metrics", CCMON_VERSION, http_->local_address());
   for (const auto& ep : subscriber_->endpoints()) spdlog::info("subscribed to {}", ep);
+  systemd_.ReadyWhenRunning("serving http://" + http_->local_address() + "/metrics, " +
+                            std::to_string(subscriber_->endpoints().size()) + " subscription(s)");
   return Status::Ok();
 }
 
@@ -91,6 +105,7 @@ void App::StopOnEngineThread() {
   if (stopped_) return;
   stopped_ = true;
   ready_ = false;
+  systemd_.Stopping("stopping");
   // The ingest thread stops first; batches it already posted are still applied by run().
   subscriber_->Stop();
   http_->Stop();
@@ -113,7 +128,8 @@ int Main(int argc, char** argv) {
   cli.add_option("--log.level", log_level, "debug, info, warn or error (overrides log.level)");
   cli.add_option("--subscribe", subscribe,
                  "Connect to this event endpoint (repeatable; replaces the configured "
-                 "subscriptions), e.g. tcp://127.0.0.1:5556");
+                 "subscriptions), e.g. tcp://127.0.0.1:5556, or with the bridge's replay "
+                 "endpoint: tcp://127.0.0.1:5556,replay=tcp://127.0.0.1:5557");
   cli.add_flag("--check-config", check_config, "Check the configuration and exit");
   cli.add_flag("--version", version, "Print the version and exit");
   try {
@@ -139,10 +155,19 @@ int Main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (!subscribe.empty()) {
     config.subscriptions.clear();
-    for (const auto& ep : subscribe) config.subscriptions.push_back({ep, false, {"v1."}});
+    for (const auto& flag : subscribe) {
+      auto sub = config::ParseSubscribeFlag(flag);
+      if (!sub.ok()) {
+        std::cerr << "ccmond: bad --subscribe: " << sub.status().message() << "\n";
+        return 1;
+      }
+      config.subscriptions.push_back(std::move(sub).value());
+    }
   }
   if (config.subscriptions.empty()) {
-    config.subscriptions.push_back(config::Subscription{"tcp://127.0.0.1:5556", false, {"v1."}});
+    config::Subscription fallback;
+    fallback.endpoint = "tcp://127.0.0.1:5556";
+    config.subscriptions.push_back(std::move(fallback));
   }
   if (auto l = web::ParseListenAddress(config.listen_address); !l.ok()) {
     std::cerr << "ccmond: bad --web.listen-address: " << l.status().message() << "\n";

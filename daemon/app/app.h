@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "daemon/app/engine.h"
+#include "daemon/app/systemd_notify.h"
 #include "daemon/config/config.h"
 #include "daemon/export/http_server.h"
 #include "daemon/export/metrics_endpoint.h"
@@ -56,6 +57,7 @@ class App {
   const Clock* wall_clock_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  SystemdNotifications systemd_;  // READY/WATCHDOG/STOPPING; no-op without $NOTIFY_SOCKET.
   zmq::context_t zmq_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ingest::Subscriber> subscriber_;
