@@ -197,7 +197,10 @@ void Resequencer::CheckPositions(Source& source, const DecodedEvent& heartbeat,
   if (epoch < source.anchored_epoch) return;
   const bool first = epoch > source.anchored_epoch;
   const ResequencerSubscription& sub = SubscriptionOf(source.subscription);
-  for (const auto& [topic, last] : heartbeat.heartbeat_positions) {
+  for (const auto& position : heartbeat.heartbeat_positions) {
+    // (Not a structured binding: clang 14, the fuzz build's compiler, cannot capture one.)
+    const std::string& topic = position.first;
+    const std::uint64_t last = position.second;
     const bool subscribed = std::any_of(sub.topics.begin(), sub.topics.end(),
                                         [&](const std::string& p) { return topic.starts_with(p); });
     if (!subscribed) continue;
