@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   // Every option can also come from a file: `ccmon-bridge --config bridge.toml <source>`, with the
   // subcommand's options in a [<source>] section (examples in config/bridges/).
   app.set_config("--config", "", "Read options from a TOML/INI file");
+  // A misspelt key in the file is an error, not a silently ignored setting.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   // Global options may follow the subcommand: `ccmon-bridge simulate ... --log.level debug`.
   app.fallthrough();
   std::string log_level = "info";
@@ -50,6 +52,25 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse <section>.<key>" for a key no option takes.
+    std::string message = e.what();
+    const std::string unparsed = "INI was not able to parse ";
+    if (message.rfind(unparsed, 0) == 0) {
+      const std::string key = message.substr(unparsed.size());
+      // A section no subcommand has is reported as its opening marker, "<section>.++".
+      if (key.size() > 3 && key.ends_with(".++")) {
+        message = "unknown section \"[" + key.substr(0, key.size() - 3) +
+                  "]\" (sections are named after the source: simulate, asterisk-queue-log, "
+                  "asterisk-ami, freeswitch, records, jsonl)";
+      } else {
+        message = "unknown key \"" + key +
+                  "\" (misspelt, or not an option of that subcommand: see ccmon-bridge <source> "
+                  "--help)";
+      }
+    }
+    std::fprintf(stderr, "ccmon-bridge: --config: %s\n", message.c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
     // --help prints and exits 0; every usage error exits 2, like a bad configuration.
     return app.exit(e) == 0 ? 0 : 2;

@@ -2,111 +2,39 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-#include <memory>
-#include <optional>
+#include <cstdint>
 
 #include "bridges/asterisk_ami/ami_mapper.h"
 #include "bridges/asterisk_ami/ami_session.h"
-#include "bridges/core/tcp_client.h"
 #include "bridges/runtime.h"
-#include "common/caller_key.h"
 
 namespace ccmon::ami {
 namespace {
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ",") + p;
-  return out;
-}
-
-// Reports the session through the output's heartbeats and stops the client on a stop request or
-// a fatal error.
-class HeartbeatObserver final : public bridges::SessionObserver {
- public:
-  explicit HeartbeatObserver(bridges::BridgeOutput* output) : output_(output) {}
-  void Attach(bridges::TcpClient* client) { client_ = client; }
-
-  void OnSessionUp() override { Report(output_->Heartbeat(v1::ACD_CONNECTION_UP)); }
-  // At once, so the daemon logs this source's agents out without waiting for the next tick.
-  void OnSessionDown() override { Report(output_->Heartbeat(v1::ACD_CONNECTION_DOWN)); }
-  void OnSessionTick(bool up) override {
-    if (bridges::StopRequested() && !stopping_) {
-      spdlog::info("asterisk-ami: stop requested");
-      stopping_ = true;
-      client_->Stop();
-      return;
-    }
-    Report(output_->Tick(up ? v1::ACD_CONNECTION_UP : v1::ACD_CONNECTION_DOWN));
-  }
-  void OnSessionFatal(const Status& status) override {
-    fatal_ = status;
-    stopping_ = true;
-    client_->Stop();
-  }
-  const std::optional<Status>& fatal() const { return fatal_; }
-
- private:
-  void Report(const Status& s) {
-    if (!s.ok()) spdlog::warn("asterisk-ami: heartbeat not published: {}", s.message());
-  }
-
-  bridges::BridgeOutput* output_;
-  bridges::TcpClient* client_ = nullptr;
-  bool stopping_ = false;
-  std::optional<Status> fatal_;
-};
-
-struct Durations {
-  std::int64_t ping = 0;
-  std::int64_t idle = 0;
-  std::int64_t connect = 0;
-  std::int64_t reconnect_min = 0;
-  std::int64_t reconnect_max = 0;
-  std::int64_t decision_hold = 0;
-  std::int64_t summary = 0;
-};
-
-Status ParseDurations(const AsteriskAmiOptions& o, Durations* d) {
-  struct Field {
-    const char* flag;
-    const std::string* text;
-    std::int64_t* out;
-    bool positive;
-  };
-  const Field fields[] = {
-      {"--ping-interval", &o.ping_interval, &d->ping, false},
-      {"--idle-timeout", &o.idle_timeout, &d->idle, false},
-      {"--connect-timeout", &o.connect_timeout, &d->connect, true},
-      {"--reconnect-min", &o.reconnect_min, &d->reconnect_min, true},
-      {"--reconnect-max", &o.reconnect_max, &d->reconnect_max, true},
-      {"--decision-hold", &o.decision_hold, &d->decision_hold, false},
-      {"--summary-interval", &o.summary_interval, &d->summary, false},
-  };
-  for (const Field& f : fields) {
-    auto v = bridges::ParseDurationMs(*f.text);
-    if (!v.ok()) return Status::InvalidArgument(std::string(f.flag) + ": " + v.status().message());
-    if (f.positive && *v <= 0) return Status::InvalidArgument(std::string(f.flag) + " must be > 0");
-    *f.out = *v;
-  }
-  if (d->reconnect_max < d->reconnect_min) {
-    return Status::InvalidArgument("--reconnect-max must not be below --reconnect-min");
-  }
-  if (o.port == 0) return Status::InvalidArgument("--port must not be 0");
+// The AMI options beyond the shared ones; InvalidArgument names the option.
+Status CheckAmiOptions(const AsteriskAmiOptions& o, std::int64_t* ping_ms) {
+  auto ping = bridges::ParseDurationMs(o.ping_interval);
+  if (!ping.ok()) return Status::InvalidArgument("--ping-interval: " + ping.status().message());
+  *ping_ms = *ping;
   if (o.username.empty()) return Status::InvalidArgument("--username is required");
   if (o.secret_file.empty()) return Status::InvalidArgument("--secret-file is required");
-  if (o.output.source.empty()) return Status::InvalidArgument("--source must not be empty");
   return Status::Ok();
 }
+
+const bridges::SocketBridgeHelp kHelp{
+    .host = "Asterisk host name or address",
+    .port = "AMI port",
+    .idle_timeout = "Reconnect when nothing arrived for this long (0 = never)",
+    .decision_hold =
+        "How long a QueueCallerAbandon/QueueCallerLeave waits for the event that "
+        "tells an abandon from an exit"};
 
 }  // namespace
 
 CLI::App* AddAsteriskAmiCommand(CLI::App& app, AsteriskAmiOptions* o) {
   CLI::App* cmd = app.add_subcommand(
       "asterisk-ami", "Publish the queue and agent events of Asterisk read over AMI (TCP 5038)");
-  cmd->add_option("--host", o->host, "Asterisk host name or address")->capture_default_str();
-  cmd->add_option("--port", o->port, "AMI port")->capture_default_str();
+  bridges::AddSocketTargetOptions(cmd, kHelp, o);
   cmd->add_option("--username", o->username, "AMI user (manager.conf section)");
   cmd->add_option("--secret-file", o->secret_file,
                   "File holding the AMI user's secret (never on the command line)");
@@ -120,34 +48,16 @@ CLI::App* AddAsteriskAmiCommand(CLI::App& app, AsteriskAmiOptions* o) {
                 "Do not ask QueueStatus after the login (members and waiting callers)");
   cmd->add_option("--ping-interval", o->ping_interval, "Keep-alive Ping interval (0 = none)")
       ->capture_default_str();
-  cmd->add_option("--idle-timeout", o->idle_timeout,
-                  "Reconnect when nothing arrived for this long (0 = never)")
-      ->capture_default_str();
-  cmd->add_option("--connect-timeout", o->connect_timeout, "Timeout of one connection attempt")
-      ->capture_default_str();
-  cmd->add_option("--reconnect-min", o->reconnect_min, "First reconnection delay")
-      ->capture_default_str();
-  cmd->add_option("--reconnect-max", o->reconnect_max,
-                  "Largest reconnection delay (the delay doubles up to it)")
-      ->capture_default_str();
-  cmd->add_option("--decision-hold", o->decision_hold,
-                  "How long a QueueCallerAbandon/QueueCallerLeave waits for the event that tells "
-                  "an abandon from an exit")
-      ->capture_default_str();
-  cmd->add_option("--summary-interval", o->summary_interval,
-                  "How often the input outcome counts are logged (0 = only at exit)")
-      ->capture_default_str();
-  cmd->add_flag("--dry-run", o->dry_run,
-                "Check the options and files, print the effective configuration and exit");
-  o->output.source = "asterisk-ami";
-  bridges::AddOutputOptions(cmd, &o->output);
+  bridges::AddSocketBridgeOptions(cmd, "asterisk-ami", kHelp, o);
   return cmd;
 }
 
 int RunAsteriskAmi(const AsteriskAmiOptions& options) {
-  Durations d;
-  if (Status s = ParseDurations(options, &d); !s.ok()) {
-    spdlog::error("asterisk-ami: {}", s.message());
+  auto timing = bridges::ParseSocketBridgeTiming(options);
+  std::int64_t ping_ms = 0;
+  Status checked = timing.ok() ? CheckAmiOptions(options, &ping_ms) : timing.status();
+  if (!checked.ok()) {
+    spdlog::error("asterisk-ami: {}", checked.message());
     return 2;
   }
   auto secret = bridges::ReadSecretFile(options.secret_file);
@@ -156,89 +66,32 @@ int RunAsteriskAmi(const AsteriskAmiOptions& options) {
     return 2;
   }
 
+  if (options.dry_run) {
+    return bridges::FinishDryRun(
+        "asterisk-ami", options.output,
+        "  connect: " + options.host + ":" + std::to_string(options.port) + " as " +
+            options.username + " (events " + options.events + "; event filter " +
+            (options.no_event_filter ? "off" : "on") + "; QueueStatus at login " +
+            (options.no_queue_status ? "off" : "on") + ")\n  timing: ping " +
+            options.ping_interval + ", " + bridges::DescribeTiming(options) + "\n");
+  }
+
+  bridges::SocketBridgeLoop loop("asterisk-ami", options, *timing);
+  if (int code = loop.Open(); code != 0) return code;
+
   SessionOptions session_options;
   session_options.username = options.username;
   session_options.secret = *secret;
   session_options.events = options.events;
   if (!options.no_event_filter) session_options.filters = DefaultEventFilters();
   session_options.queue_status = !options.no_queue_status;
-  session_options.ping_interval_ms = d.ping;
-  session_options.summary_interval_ms = d.summary;
-
-  bridges::TcpClientOptions client_options;
-  client_options.host = options.host;
-  client_options.port = options.port;
-  client_options.connect_timeout_ms = d.connect;
-  client_options.reconnect_initial_ms = d.reconnect_min;
-  client_options.reconnect_max_ms = d.reconnect_max;
-  client_options.idle_timeout_ms = d.idle;
-  client_options.log_name = "asterisk-ami";
-
-  if (options.dry_run) {
-    if (auto hb = bridges::ParseDurationMs(options.output.heartbeat_interval); !hb.ok()) {
-      spdlog::error("asterisk-ami: --heartbeat-interval: {}", hb.status().message());
-      return 2;
-    }
-    if (!options.output.caller_key_file.empty()) {
-      if (auto key = CallerKeyHasher::ReadKeyFile(options.output.caller_key_file); !key.ok()) {
-        spdlog::error("asterisk-ami: --caller-key-file: {}", key.status().message());
-        return 2;
-      }
-    }
-    std::printf(
-        "asterisk-ami: configuration OK\n"
-        "  connect: %s:%u as %s (events %s; event filter %s; QueueStatus at login %s)\n"
-        "  timing: ping %s, idle timeout %s, connect timeout %s, reconnect %s..%s, decision "
-        "hold %s\n"
-        "  publish: %s as source %s (tenant %s, heartbeat %s)\n",
-        options.host.c_str(), options.port, options.username.c_str(), options.events.c_str(),
-        options.no_event_filter ? "off" : "on", options.no_queue_status ? "off" : "on",
-        options.ping_interval.c_str(), options.idle_timeout.c_str(),
-        options.connect_timeout.c_str(), options.reconnect_min.c_str(),
-        options.reconnect_max.c_str(), options.decision_hold.c_str(),
-        Join(options.output.publish).c_str(), options.output.source.c_str(),
-        options.output.tenant.empty() ? "default" : options.output.tenant.c_str(),
-        options.output.heartbeat_interval.c_str());
-    return 0;
-  }
-
-  const WallClock wall_clock;
-  auto output =
-      bridges::BridgeOutput::Create(options.output, bridges::HeartbeatTime::kWallClock, wall_clock);
-  if (!output.ok()) {
-    spdlog::error("asterisk-ami: {}", output.status().message());
-    return output.status().code() == StatusCode::kUnavailable ? 1 : 2;
-  }
-  bridges::BridgeOutput& out = **output;
-
+  session_options.ping_interval_ms = ping_ms;
+  session_options.summary_interval_ms = timing->summary_ms;
   MapperOptions mapper_options;
-  mapper_options.decision_hold_ms = d.decision_hold;
-  Mapper mapper(&out, &out.caller_keys(), mapper_options);
-  HeartbeatObserver observer(&out);
-  Session session(session_options, &mapper, &wall_clock, &observer);
-  bridges::TcpClient client(client_options, &session);
-  session.Attach(&client);
-  observer.Attach(&client);
-
-  spdlog::info(
-      "ccmon-bridge asterisk-ami: connecting to {} as {}; publishing on {} as source={} epoch={} "
-      "tenant={}",
-      client.target(), options.username, Join(out.publisher().endpoints()), options.output.source,
-      out.publisher().sequencer().source_epoch(),
-      options.output.tenant.empty() ? "default" : options.output.tenant);
-  client.Run();
-
-  // The last heartbeat carries every topic's last seq; the connection is closed now.
-  if (Status s = out.Heartbeat(v1::ACD_CONNECTION_DOWN); !s.ok()) {
-    spdlog::warn("asterisk-ami: final heartbeat not published: {}", s.message());
-  }
-  spdlog::info("asterisk-ami: exiting: inputs {}; envelopes published {}",
-               mapper.counts().Summary(), out.events_published());
-  if (observer.fatal()) {
-    spdlog::error("asterisk-ami: {}", observer.fatal()->message());
-    return 2;
-  }
-  return 0;
+  mapper_options.decision_hold_ms = timing->decision_hold_ms;
+  Mapper mapper(&loop.output(), &loop.output().caller_keys(), mapper_options);
+  Session session(session_options, &mapper, &loop.wall_clock(), loop.observer());
+  return loop.Run(&session, " as " + options.username);
 }
 
 }  // namespace ccmon::ami

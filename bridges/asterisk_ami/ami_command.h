@@ -9,30 +9,25 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <string>
 
-#include "bridges/core/output.h"
+#include "bridges/core/socket_bridge.h"
 
 namespace ccmon::ami {
 
-struct AsteriskAmiOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 5038;
+// The shared connection, timing and output options (bridges/core/socket_bridge.h) and the AMI
+// login's own.
+struct AsteriskAmiOptions : bridges::SocketBridgeOptions {
+  AsteriskAmiOptions() {
+    port = 5038;
+    idle_timeout = "30s";
+  }
   std::string username;
   std::string secret_file;
   std::string events = "agent,call,dialplan,dtmf";
   bool no_event_filter = false;
   bool no_queue_status = false;
   std::string ping_interval = "10s";
-  std::string idle_timeout = "30s";
-  std::string connect_timeout = "5s";
-  std::string reconnect_min = "500ms";
-  std::string reconnect_max = "30s";
-  std::string decision_hold = "2s";
-  std::string summary_interval = "60s";
-  bool dry_run = false;
-  bridges::OutputOptions output;
 };
 
 // Adds the `asterisk-ami` subcommand to `app`; parsed values land in *options, which must outlive

@@ -13,8 +13,6 @@ constexpr std::string_view kGapSuffix = " bytes missing in capture file]";
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool IsKeyChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-' || c == '.';
@@ -62,19 +60,8 @@ bool SplitGapMarker(std::string_view line, std::uint64_t* n, std::string_view* r
 
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 const std::string* Message::Find(std::string_view key) const {
-  for (const Header& h : headers) {
-    if (EqualsIgnoreCase(h.key, key)) return &h.value;
-  }
-  return nullptr;
+  return bridges::FindHeader(headers, key);
 }
 
 std::string_view Message::Get(std::string_view key) const {

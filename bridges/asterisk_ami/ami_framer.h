@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bridges/core/header_lookup.h"
+
 namespace ccmon::ami {
 
 struct Header {
@@ -56,7 +58,7 @@ struct Message {
 };
 
 // ASCII case-insensitive equality (AMI keys and event names).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+using bridges::EqualsIgnoreCase;
 
 enum class ItemKind {
   kMessage,      // A complete message.

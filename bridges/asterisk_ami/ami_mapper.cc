@@ -251,6 +251,11 @@ std::string_view Mapper::PublishedOrNoChange() const {
   return effect_.published > 0 ? outcome::kPublished : outcome::kNoChange;
 }
 
+std::string_view Mapper::PublishedOrNoChange(bool known_call) const {
+  if (effect_.published > 0 || known_call) return PublishedOrNoChange();
+  return outcome::kUnknownContact;
+}
+
 void Mapper::Publish(v1::Envelope& env, UnixMs t) {
   env.set_time_unix_ms(t);
   const Status s = sink_->Publish(env);
@@ -481,8 +486,7 @@ std::string_view Mapper::OnAgentCalled(const Message& m, UnixMs t, UnixMs arriva
     }
   }
   PublishAgent(interface, *agent, t);
-  if (effect_.published > 0) return outcome::kPublished;
-  return known ? outcome::kNoChange : outcome::kUnknownContact;
+  return PublishedOrNoChange(known);
 }
 
 std::string_view Mapper::OnAgentRingEnd(const Message& m, bool dump, UnixMs t, UnixMs arrival) {
@@ -522,8 +526,7 @@ std::string_view Mapper::OnAgentRingEnd(const Message& m, bool dump, UnixMs t, U
     agent->call_uniqueid.clear();
   }
   PublishAgent(interface, *agent, t);
-  if (effect_.published > 0) return outcome::kPublished;
-  return known ? outcome::kNoChange : outcome::kUnknownContact;
+  return PublishedOrNoChange(known);
 }
 
 std::string_view Mapper::OnAgentConnect(const Message& m, UnixMs t, UnixMs arrival) {
@@ -556,8 +559,7 @@ std::string_view Mapper::OnAgentConnect(const Message& m, UnixMs t, UnixMs arriv
   agent->call = AgentCall::kTalking;
   agent->call_uniqueid = uniqueid;
   PublishAgent(interface, *agent, t);
-  if (effect_.published > 0) return outcome::kPublished;
-  return known ? outcome::kNoChange : outcome::kUnknownContact;
+  return PublishedOrNoChange(known);
 }
 
 std::string_view Mapper::OnAgentComplete(const Message& m, UnixMs t, UnixMs arrival) {
@@ -616,8 +618,7 @@ std::string_view Mapper::OnAgentComplete(const Message& m, UnixMs t, UnixMs arri
     agent->device_status = 1;
   }
   PublishAgent(interface, *agent, t);
-  if (effect_.published > 0) return outcome::kPublished;
-  return known ? outcome::kNoChange : outcome::kUnknownContact;
+  return PublishedOrNoChange(known);
 }
 
 std::string_view Mapper::OnMember(const Message& m, bool removed, UnixMs t, UnixMs arrival) {
@@ -817,28 +818,11 @@ void Mapper::PublishAgent(const std::string& interface, Agent& agent, UnixMs t) 
   std::vector<std::string> queues;
   queues.reserve(agent.queues.size());
   for (const auto& [queue, membership] : agent.queues) queues.push_back(queue);
-  if (agent.published && state == agent.last_state && reason == agent.last_reason &&
-      contact == agent.last_contact && queues == agent.last_queues) {
-    return;
-  }
+  bridges::AgentReport report{state, std::move(reason), std::move(contact), std::move(queues)};
   v1::Envelope env;
-  auto* a = env.mutable_agent_state_changed();
-  a->set_agent_id(interface);
-  a->set_state(state);
-  a->set_reason(reason);
-  a->set_contact_id(contact);
-  // An empty list means "unchanged": send the queues when they changed (never for logged out).
-  if (!agent.published || queues != agent.last_queues) {
-    for (const std::string& q : queues) a->add_queues(q);
-  }
+  if (!agent.reported.Build(interface, report, &env)) return;
   Publish(env, t);
-  if (!effect_.failed) {
-    agent.published = true;
-    agent.last_state = state;
-    agent.last_reason = reason;
-    agent.last_contact = contact;
-    agent.last_queues = std::move(queues);
-  }
+  if (!effect_.failed) agent.reported.Published(std::move(report));
 }
 
 void Mapper::Expire(UnixMs now_ms) {
@@ -866,18 +850,9 @@ void Mapper::DecidePending(UnixMs pending_before, UnixMs now_ms) {
 }
 
 void Mapper::ForgetFinished(UnixMs now_ms) {
-  for (auto it = calls_.begin(); it != calls_.end();) {
-    const Call& call = it->second;
-    const bool finished =
-        call.phase == Phase::kFinished && now_ms - call.last_arrival >= options_.finished_ttl_ms;
-    const bool stale = now_ms - call.last_arrival >= options_.call_ttl_ms;
-    if (finished || stale) {
-      if (!finished) ++stats_.calls_expired;
-      it = calls_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  stats_.calls_expired +=
+      bridges::EraseExpired(&calls_, now_ms, options_.finished_ttl_ms, options_.call_ttl_ms,
+                            [](const Call& call) { return call.phase == Phase::kFinished; });
 }
 
 void Mapper::OnConnectionLost(UnixMs now_ms) {
@@ -885,7 +860,7 @@ void Mapper::OnConnectionLost(UnixMs now_ms) {
   effect_ = Effect{};
   DecidePending(now_ms, now_ms);
   // The daemon logs this source's agents out on DOWN: publish every agent again after the login.
-  for (auto& [interface, agent] : agents_) agent.published = false;
+  for (auto& [interface, agent] : agents_) agent.reported.Forget();
   queue_status_action_.clear();
   queue_status_seen_.clear();
 }

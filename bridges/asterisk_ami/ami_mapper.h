@@ -44,6 +44,7 @@
 
 #include "bridges/asterisk_ami/ami_framer.h"
 #include "bridges/core/input_counts.h"
+#include "bridges/core/mapper_state.h"
 #include "ccmon/v1/events.pb.h"
 #include "common/caller_key.h"
 #include "common/clock.h"
@@ -158,12 +159,7 @@ class Mapper {
     int device_status = -1;  // AMI Status (device state); -1 = not reported.
     AgentCall call = AgentCall::kNone;
     std::string call_uniqueid;
-    // What was last published (to publish changes only).
-    bool published = false;
-    v1::AgentState last_state = v1::AGENT_STATE_UNSPECIFIED;
-    std::string last_reason;
-    std::string last_contact;
-    std::vector<std::string> last_queues;
+    bridges::ReportedAgent reported;  // What was last published (to publish changes only).
     UnixMs last_arrival = 0;
   };
 
@@ -213,6 +209,9 @@ class Mapper {
   void Publish(v1::Envelope& env, UnixMs t);
   // kPublished if the current item published anything, else kNoChange.
   std::string_view PublishedOrNoChange() const;
+  // The same for an agent event about a call: nothing published for an unknown call is
+  // unknown_contact.
+  std::string_view PublishedOrNoChange(bool known_call) const;
   void ForgetFinished(UnixMs now_ms);
 
   EnvelopeSink* sink_;

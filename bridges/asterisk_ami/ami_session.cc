@@ -123,10 +123,7 @@ void Session::OnTick() {
     last_ping_ = now;
     SendAction("Ping", {}, nullptr);
   }
-  if (options_.summary_interval_ms > 0 && now - last_summary_ >= options_.summary_interval_ms) {
-    if (last_summary_ != 0) LogSummary("periodic");
-    last_summary_ = now;
-  }
+  if (PeriodicSummaryDue(now, options_.summary_interval_ms)) LogSummary("periodic");
   observer_->OnSessionTick(state_ == State::kLoggedIn);
 }
 

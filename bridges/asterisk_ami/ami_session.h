@@ -9,6 +9,8 @@
 // login "Response: Error" is fatal (the credentials will not fix themselves). Everything received
 // goes through the Framer into the Mapper, responses included, so that every input is counted.
 //
+// The client is set with Attach() (bridges::PlatformSession) before it runs.
+//
 // Threading: runs on the TcpClient's Run() thread only.
 #pragma once
 
@@ -19,7 +21,7 @@
 
 #include "bridges/asterisk_ami/ami_framer.h"
 #include "bridges/asterisk_ami/ami_mapper.h"
-#include "bridges/core/tcp_client.h"
+#include "bridges/core/socket_bridge.h"
 #include "common/clock.h"
 
 namespace ccmon::ami {
@@ -41,19 +43,17 @@ struct SessionOptions {
 // channel's hang-up and DTMF events, and the QUEUESTATUS variable (docs/bridges/asterisk-ami.md).
 std::vector<std::string> DefaultEventFilters();
 
-class Session final : public bridges::TcpClient::Handler {
+class Session final : public bridges::PlatformSession {
  public:
   // `mapper`, `clock` and `observer` must outlive the session.
   Session(SessionOptions options, Mapper* mapper, const Clock* clock,
           bridges::SessionObserver* observer);
 
-  // The client this session talks through; set before the client runs.
-  void Attach(bridges::TcpClient* client) { client_ = client; }
-
   void OnConnected() override;
   void OnData(std::string_view bytes) override;
   void OnDisconnected(const std::string& reason) override;
   void OnTick() override;
+  const bridges::InputCounts& input_counts() const override { return mapper_->counts(); }
 
   bool logged_in() const { return state_ == State::kLoggedIn; }
   std::uint64_t logins() const { return logins_; }
@@ -73,7 +73,6 @@ class Session final : public bridges::TcpClient::Handler {
   Mapper* mapper_;
   const Clock* clock_;
   bridges::SessionObserver* observer_;
-  bridges::TcpClient* client_ = nullptr;
   Framer framer_;
   State state_ = State::kDisconnected;
   std::uint64_t next_action_ = 1;
@@ -83,7 +82,6 @@ class Session final : public bridges::TcpClient::Handler {
   std::uint64_t logins_ = 0;
   UnixMs connected_at_ = 0;
   UnixMs last_ping_ = 0;
-  UnixMs last_summary_ = 0;
 };
 
 }  // namespace ccmon::ami

@@ -151,6 +151,15 @@ Result<std::unique_ptr<BridgeOutput>> BridgeOutput::Create(const OutputOptions& 
   }
   auto publisher = Publisher::Create(publisher_options);
   if (!publisher.ok()) return publisher.status();
+  if (wait_ms >= 0) {
+    // Logged before the wait: with port 0 this is the only way to learn where to connect.
+    std::string endpoints;
+    for (const std::string& e : (*publisher)->endpoints()) {
+      endpoints += (endpoints.empty() ? "" : ",") + e;
+    }
+    spdlog::info("publishing on {}; waiting up to {} for a subscriber", endpoints,
+                 options.wait_for_subscriber);
+  }
   if (wait_ms >= 0 && !(*publisher)->WaitForSubscriber(static_cast<int>(wait_ms))) {
     return Status::Unavailable("no subscriber within --wait-for-subscriber " +
                                options.wait_for_subscriber);

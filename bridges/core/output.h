@@ -4,7 +4,7 @@
 // A bridge subcommand adds AddOutputOptions() to its CLI, creates one BridgeOutput, hands it to
 // its mapper as the EnvelopeSink and calls Tick() from its run loop (at least every few hundred
 // milliseconds) so heartbeats go out on time even when the platform is quiet. At exit it calls
-// Finish(), whose final heartbeat tells the daemon the last seq of every topic.
+// Heartbeat() once more: that final heartbeat tells the daemon the last seq of every topic.
 //
 // Heartbeat time: a heartbeat advances the daemon's event clock for this source (service-level
 // breaches of waiting contacts fire on it), so its timestamp must be ACD time. Live sources
@@ -74,7 +74,9 @@ void AddOutputOptions(CLI::App* cmd, OutputOptions* options);
 class BridgeOutput final : public EnvelopeSink {
  public:
   // Opens the journal (continuing its epoch and numbering unless --source-epoch names another
-  // epoch), the publisher and the caller key, then waits for a subscriber if asked to.
+  // epoch), the publisher and the caller key, then waits for a subscriber if asked to, after
+  // logging the endpoints as bound (a port 0 shows its real port, so the subscriber knows where
+  // to connect).
   // InvalidArgument/NotFound/IoError: bad options or key file, --replay-listen without
   // --journal-dir (exit code 2 material);
   // Unavailable: an endpoint could not be bound or connected, or no subscriber came within

@@ -169,6 +169,13 @@ std::string_view Mapper::MapEvent(const Headers& e, UnixMs arrival) {
   return outcome::kUnknownEvent;
 }
 
+Mapper::Member* Mapper::ArrivedFor(const std::string& session, UnixMs arrival) {
+  const auto it = members_.find(session);
+  if (it == members_.end()) return nullptr;
+  it->second.last_arrival = arrival;
+  return &it->second;
+}
+
 std::string_view Mapper::PublishedOrNoChange() const {
   return published_ > 0 ? outcome::kPublished : outcome::kNoChange;
 }
@@ -247,10 +254,9 @@ std::string_view Mapper::OnOffering(const Headers& e, UnixMs t, UnixMs arrival) 
   const std::string session(SessionOf(e));
   const std::string agent_name(e.Get("CC-Agent"));
   if (session.empty() || agent_name.empty()) return outcome::kMissingField;
-  const auto it = members_.find(session);
-  if (it == members_.end()) return outcome::kUnknownContact;
-  Member& m = it->second;
-  m.last_arrival = arrival;
+  Member* found = ArrivedFor(session, arrival);
+  if (found == nullptr) return outcome::kUnknownContact;
+  Member& m = *found;
   if (m.phase != Phase::kWaiting) return outcome::kNoChange;
   v1::Envelope env;
   auto* r = env.mutable_contact_ringing();
@@ -266,10 +272,9 @@ std::string_view Mapper::OnBridgeStart(const Headers& e, UnixMs t, UnixMs arriva
   const std::string session(SessionOf(e));
   const std::string agent_name(e.Get("CC-Agent"));
   if (session.empty() || agent_name.empty()) return outcome::kMissingField;
-  const auto it = members_.find(session);
-  if (it == members_.end()) return outcome::kUnknownContact;
-  Member& m = it->second;
-  m.last_arrival = arrival;
+  Member* found = ArrivedFor(session, arrival);
+  if (found == nullptr) return outcome::kUnknownContact;
+  Member& m = *found;
   if (m.phase != Phase::kWaiting && m.phase != Phase::kBreakPending) return outcome::kNoChange;
   v1::Envelope env;
   auto* a = env.mutable_contact_answered();
@@ -286,10 +291,9 @@ std::string_view Mapper::OnBridgeStart(const Headers& e, UnixMs t, UnixMs arriva
 std::string_view Mapper::OnBridgeEnd(const Headers& e, UnixMs t, UnixMs arrival) {
   const std::string session(SessionOf(e));
   if (session.empty()) return outcome::kMissingField;
-  const auto it = members_.find(session);
-  if (it == members_.end()) return outcome::kUnknownContact;
-  Member& m = it->second;
-  m.last_arrival = arrival;
+  Member* found = ArrivedFor(session, arrival);
+  if (found == nullptr) return outcome::kUnknownContact;
+  Member& m = *found;
   if (m.phase != Phase::kAnswered) return outcome::kNoChange;
   if (m.agent.empty()) m.agent = std::string(e.Get("CC-Agent"));
   EndConversation(m, session, EndedByOf(e), t);
@@ -301,10 +305,9 @@ std::string_view Mapper::OnBridgeFail(const Headers& e, UnixMs t, UnixMs arrival
   const std::string session(SessionOf(e));
   const std::string agent_name(e.Get("CC-Agent"));
   if (session.empty() || agent_name.empty()) return outcome::kMissingField;
-  const auto it = members_.find(session);
-  if (it == members_.end()) return outcome::kUnknownContact;
-  Member& m = it->second;
-  m.last_arrival = arrival;
+  Member* found = ArrivedFor(session, arrival);
+  if (found == nullptr) return outcome::kUnknownContact;
+  Member& m = *found;
   if (m.phase != Phase::kWaiting) return outcome::kNoChange;
   v1::Envelope env;
   auto* r = env.mutable_contact_ring_timeout();
@@ -327,10 +330,9 @@ std::string_view Mapper::OnQueueEnd(const Headers& e, UnixMs arrival) {
   const std::string_view cause = e.Get("CC-Cause");
   const bool terminated = Is(cause, "Terminated");
   if (!terminated && !Is(cause, "Cancel")) return outcome::kMissingField;
-  const auto it = members_.find(session);
-  if (it == members_.end()) return outcome::kUnknownContact;
-  Member& m = it->second;
-  m.last_arrival = arrival;
+  Member* found = ArrivedFor(session, arrival);
+  if (found == nullptr) return outcome::kUnknownContact;
+  Member& m = *found;
   const UnixMs t = EventTimeMs(e, "CC-Member-Leaving-Time", arrival);
 
   if (m.phase == Phase::kFinished || m.phase == Phase::kBreakPending) return outcome::kNoChange;
@@ -452,7 +454,7 @@ void Mapper::AgentOnContact(const std::string& name, const std::string& queue,
   if (agent == nullptr) return;
   agent->contact_session = session;
   // The agent serves the queue that offered it the call; a new queue is published at once.
-  if (agent->queues.insert(queue).second && agent->published) PublishAgent(name, *agent, t);
+  if (agent->queues.insert(queue).second && agent->reported.published()) PublishAgent(name, *agent, t);
 }
 
 void Mapper::AgentFree(const std::string& name, const std::string& session, UnixMs) {
@@ -487,27 +489,11 @@ void Mapper::PublishAgent(const std::string& name, Agent& agent, UnixMs t) {
     if (m != members_.end()) contact = m->second.contact_id;
   }
   std::vector<std::string> queues(agent.queues.begin(), agent.queues.end());
-  if (agent.published && state == agent.last_state && reason == agent.last_reason &&
-      contact == agent.last_contact && queues == agent.last_queues) {
-    return;
-  }
+  bridges::AgentReport report{state, std::move(reason), std::move(contact), std::move(queues)};
   v1::Envelope env;
-  auto* a = env.mutable_agent_state_changed();
-  a->set_agent_id(name);
-  a->set_state(state);
-  a->set_reason(reason);
-  a->set_contact_id(contact);
-  if (!agent.published || queues != agent.last_queues) {
-    for (const std::string& q : queues) a->add_queues(q);
-  }
+  if (!agent.reported.Build(name, report, &env)) return;
   Publish(env, t);
-  if (!failed_) {
-    agent.published = true;
-    agent.last_state = state;
-    agent.last_reason = reason;
-    agent.last_contact = contact;
-    agent.last_queues = std::move(queues);
-  }
+  if (!failed_) agent.reported.Published(std::move(report));
 }
 
 void Mapper::Expire(UnixMs now_ms) {
@@ -530,18 +516,9 @@ void Mapper::Expire(UnixMs now_ms) {
 }
 
 void Mapper::Forget(UnixMs now_ms) {
-  for (auto it = members_.begin(); it != members_.end();) {
-    const Member& m = it->second;
-    const bool finished =
-        m.phase == Phase::kFinished && now_ms - m.last_arrival >= options_.finished_ttl_ms;
-    const bool stale = now_ms - m.last_arrival >= options_.member_ttl_ms;
-    if (finished || stale) {
-      if (!finished) ++stats_.members_expired;
-      it = members_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  stats_.members_expired +=
+      bridges::EraseExpired(&members_, now_ms, options_.finished_ttl_ms, options_.member_ttl_ms,
+                            [](const Member& m) { return m.phase == Phase::kFinished; });
 }
 
 void Mapper::OnConnectionLost(UnixMs now_ms) {
@@ -550,7 +527,7 @@ void Mapper::OnConnectionLost(UnixMs now_ms) {
     if (m.phase == Phase::kBreakPending) m.pending_since = now_ms - options_.decision_hold_ms;
   }
   Expire(now_ms);
-  for (auto& [name, agent] : agents_) agent.published = false;
+  for (auto& [name, agent] : agents_) agent.reported.Forget();
 }
 
 }  // namespace ccmon::freeswitch

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "bridges/core/input_counts.h"
+#include "bridges/core/mapper_state.h"
 #include "bridges/freeswitch/esl_parser.h"
 #include "ccmon/v1/events.pb.h"
 #include "common/caller_key.h"
@@ -112,15 +113,11 @@ class Mapper {
   };
 
   struct Agent {
-    std::string status;            // CC-Agent-Status as last reported ("" = not yet).
-    std::string state;             // CC-Agent-State as last reported.
-    std::set<std::string> queues;  // Learnt from the calls offered to the agent.
-    std::string contact_session;   // The member being offered or talking.
-    bool published = false;
-    v1::AgentState last_state = v1::AGENT_STATE_UNSPECIFIED;
-    std::string last_reason;
-    std::string last_contact;
-    std::vector<std::string> last_queues;
+    std::string status;               // CC-Agent-Status as last reported ("" = not yet).
+    std::string state;                // CC-Agent-State as last reported.
+    std::set<std::string> queues;     // Learnt from the calls offered to the agent.
+    std::string contact_session;      // The member being offered or talking.
+    bridges::ReportedAgent reported;  // What was last published.
   };
 
   std::string_view MapEvent(const Headers& e, UnixMs arrival);
@@ -135,6 +132,8 @@ class Mapper {
   // Ends a talking member: ContactEnded, WrapUpEnded, agent free.
   void EndConversation(Member& m, const std::string& session, v1::EndedBy by, UnixMs t);
   void Finish(Member& m, UnixMs arrival);
+  // The member of `session` with its last arrival set to `arrival`; nullptr if it is unknown.
+  Member* ArrivedFor(const std::string& session, UnixMs arrival);
   // Forgets finished members older than finished_ttl_ms and any older than member_ttl_ms.
   void Forget(UnixMs now_ms);
   Agent* FindOrAddAgent(const std::string& name);

@@ -10,8 +10,6 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
@@ -41,19 +39,8 @@ int HexValue(char c) {
 
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 const std::string* Headers::Find(std::string_view key) const {
-  for (const Header& h : list) {
-    if (EqualsIgnoreCase(h.key, key)) return &h.value;
-  }
-  return nullptr;
+  return bridges::FindHeader(list, key);
 }
 
 std::string_view Headers::Get(std::string_view key) const {

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bridges/core/header_lookup.h"
+
 namespace ccmon::freeswitch {
 
 struct Header {
@@ -41,7 +43,7 @@ struct Headers {
   bool Has(std::string_view key) const { return Find(key) != nullptr; }
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+using bridges::EqualsIgnoreCase;  // Header keys and reply words compare ignoring case.
 
 enum class FrameKind {
   kFrame,      // A complete frame: headers and body.

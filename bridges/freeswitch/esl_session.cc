@@ -87,10 +87,7 @@ void Session::OnTick() {
     client_->Disconnect("not subscribed within " + std::to_string(options_.login_timeout_ms) +
                         " ms");
   }
-  if (options_.summary_interval_ms > 0 && now - last_summary_ >= options_.summary_interval_ms) {
-    if (last_summary_ != 0) LogSummary("periodic");
-    last_summary_ = now;
-  }
+  if (PeriodicSummaryDue(now, options_.summary_interval_ms)) LogSummary("periodic");
   observer_->OnSessionTick(state_ == State::kUp);
 }
 

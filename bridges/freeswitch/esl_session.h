@@ -9,6 +9,8 @@
 // is fatal. Every frame, protocol replies included, goes through the Mapper so every input is
 // counted.
 //
+// The client is set with Attach() (bridges::PlatformSession) before it runs.
+//
 // Threading: runs on the TcpClient's Run() thread only.
 #pragma once
 
@@ -16,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "bridges/core/tcp_client.h"
+#include "bridges/core/socket_bridge.h"
 #include "bridges/freeswitch/cc_mapper.h"
 #include "bridges/freeswitch/esl_parser.h"
 #include "common/clock.h"
@@ -33,18 +35,17 @@ struct SessionOptions {
 // The subscription command the session sends ("event plain … CUSTOM callcenter::info").
 std::string SubscriptionCommand(bool heartbeats);
 
-class Session final : public bridges::TcpClient::Handler {
+class Session final : public bridges::PlatformSession {
  public:
   // `mapper`, `clock` and `observer` must outlive the session.
   Session(SessionOptions options, Mapper* mapper, const Clock* clock,
           bridges::SessionObserver* observer);
 
-  void Attach(bridges::TcpClient* client) { client_ = client; }
-
   void OnConnected() override;
   void OnData(std::string_view bytes) override;
   void OnDisconnected(const std::string& reason) override;
   void OnTick() override;
+  const bridges::InputCounts& input_counts() const override { return mapper_->counts(); }
 
   bool up() const { return state_ == State::kUp; }
   std::uint64_t logins() const { return logins_; }
@@ -60,12 +61,10 @@ class Session final : public bridges::TcpClient::Handler {
   Mapper* mapper_;
   const Clock* clock_;
   bridges::SessionObserver* observer_;
-  bridges::TcpClient* client_ = nullptr;
   EslParser parser_;
   State state_ = State::kDisconnected;
   std::uint64_t logins_ = 0;
   UnixMs connected_at_ = 0;
-  UnixMs last_summary_ = 0;
 };
 
 }  // namespace ccmon::freeswitch

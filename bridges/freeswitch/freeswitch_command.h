@@ -10,25 +10,20 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <string>
 
-#include "bridges/core/output.h"
+#include "bridges/core/socket_bridge.h"
 
 namespace ccmon::freeswitch {
 
-struct FreeswitchOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8021;
+// The shared connection, timing and output options (bridges/core/socket_bridge.h) and the event
+// socket's password file.
+struct FreeswitchOptions : bridges::SocketBridgeOptions {
+  FreeswitchOptions() {
+    port = 8021;
+    idle_timeout = "90s";
+  }
   std::string password_file;
-  std::string idle_timeout = "90s";
-  std::string connect_timeout = "5s";
-  std::string reconnect_min = "500ms";
-  std::string reconnect_max = "30s";
-  std::string decision_hold = "2s";
-  std::string summary_interval = "60s";
-  bool dry_run = false;
-  bridges::OutputOptions output;
 };
 
 // Adds the `freeswitch` subcommand to `app`; parsed values land in *options, which must outlive

@@ -4,102 +4,59 @@
 // the bridge publishes. Checked: the events of the real captures of ../shared/data (skips without
 // them), heartbeats going DOWN at once when the connection drops and UP after the next login,
 // numbering per topic without gaps across reconnections, a call that spans a reconnection, a
-// rejected login (exit code 2), the example config file in the real binary, and that no caller
-// number reaches the log.
+// rejected login (exit code 2), the example config file in the real binary, a misspelt key in a
+// config file refused (exit code 2), and that no caller number reaches the log.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <map>
-#include <optional>
-#include <sstream>
+#include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
-#include <zmq.hpp>
 
 #include "ccmon/v1/events.pb.h"
+#include "tests/testing/bridge_subscriber.h"
 #include "tests/testing/process.h"
+#include "tests/testing/script_server.h"
 #include "tests/testing/shared_data.h"
 
 namespace ccmon {
 namespace {
 
 namespace fs = std::filesystem;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using tcp = boost::asio::ip::tcp;
+using testing::ScriptServer;
 
-// An AMI server: each accepted connection gets the banner, must send a Login with the expected
-// secret, and is then given what `script` writes. After the script the server stops sending
-// (the bridge sees the connection close) and reads until the bridge closes its side.
-class AmiServer {
- public:
-  using Script = std::function<void(tcp::socket&, int connection)>;
+// The bridge publishes as this source and epoch.
+constexpr char kSource[] = "ami-it";
+constexpr std::uint64_t kEpoch = 7;
 
-  AmiServer() : acceptor_(io_, tcp::endpoint(net::ip::address_v4::loopback(), 0)) {}
-  ~AmiServer() {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-  void Serve(int connections, bool accept_login, Script script) {
-    thread_ = std::thread([=, this] {
-      for (int i = 0; i < connections; ++i) {
-        tcp::socket s(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(s, ec);
-        if (ec) return;
-        try {
-          std::string pending;
-          Write(s, "Asterisk Call Manager/5.0.1\r\n");
-          const std::size_t n = net::read_until(s, net::dynamic_buffer(pending), "\r\n\r\n");
-          const std::string login = pending.substr(0, n);
-          const bool ok = accept_login && login.find("Action: Login\r\n") != std::string::npos &&
-                          login.find("Username: ccmon\r\n") != std::string::npos &&
-                          login.find("Secret: s3cret\r\n") != std::string::npos;
-          const std::size_t id_at = login.find("ActionID: ");
-          const std::string id = login.substr(id_at + 10, login.find("\r\n", id_at) - (id_at + 10));
-          Write(s, std::string("Response: ") + (ok ? "Success" : "Error") + "\r\nActionID: " + id +
-                       "\r\nMessage: " +
-                       (ok ? "Authentication accepted" : "Authentication failed") + "\r\n\r\n");
-          if (ok) script(s, i);
-          s.shutdown(tcp::socket::shutdown_send, ec);
-          std::string rest;
-          net::read(s, net::dynamic_buffer(rest), ec);
-        } catch (const std::exception&) {
-        }
-      }
-    });
-  }
-
-  static void Write(tcp::socket& s, const std::string& bytes) { net::write(s, net::buffer(bytes)); }
-  // Keeps the connection open until the bridge closes it (at its exit).
-  static void HoldOpen(tcp::socket& s) {
-    boost::system::error_code ec;
-    std::string rest;
-    net::read(s, net::dynamic_buffer(rest), ec);
-  }
-
- private:
-  net::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
-
-struct Received {
-  std::string topic;
-  v1::Envelope envelope;
-};
+// An AMI server's script: each connection gets the banner, must send a Login with the expected
+// secret, and is then given what `script` writes (if the login is accepted).
+ScriptServer::Script AmiLogin(bool accept_login, ScriptServer::Script script) {
+  return [accept_login, script = std::move(script)](tcp::socket& s, int i) {
+    std::string pending;
+    ScriptServer::Write(s, "Asterisk Call Manager/5.0.1\r\n");
+    const std::string login = ScriptServer::ReadUntil(s, &pending, "\r\n\r\n");
+    const bool ok = accept_login && login.find("Action: Login\r\n") != std::string::npos &&
+                    login.find("Username: ccmon\r\n") != std::string::npos &&
+                    login.find("Secret: s3cret\r\n") != std::string::npos;
+    const std::size_t id_at = login.find("ActionID: ");
+    if (id_at == std::string::npos) return;
+    const std::string id = login.substr(id_at + 10, login.find("\r\n", id_at) - (id_at + 10));
+    ScriptServer::Write(
+        s, std::string("Response: ") + (ok ? "Success" : "Error") + "\r\nActionID: " + id +
+               "\r\nMessage: " + (ok ? "Authentication accepted" : "Authentication failed") +
+               "\r\n\r\n");
+    if (ok) script(s, i);
+  };
+}
 
 class ami_bridge : public ::testing::Test {
  protected:
@@ -110,19 +67,12 @@ class ami_bridge : public ::testing::Test {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "secret") << "s3cret\n";
     std::ofstream(dir_ / "caller.key") << std::string(64, '7') << "\n";
-    sub_.set(zmq::sockopt::subscribe, "");
-    sub_.set(zmq::sockopt::rcvtimeo, 200);
-    sub_.bind("tcp://127.0.0.1:*");
-    endpoint_ = sub_.get(zmq::sockopt::last_endpoint);
   }
   void TearDown() override {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
-  // With `wait_for_subscriber`, the bridge holds its first event until the test's SUB socket has
-  // subscribed; the test must then be receiving (a bound ZeroMQ socket attaches a new connection
-  // only while its thread uses it).
   std::unique_ptr<testing::ChildProcess> StartBridge(std::uint16_t port,
                                                      bool wait_for_subscriber = true) {
     std::vector<std::string> args{testing::BinaryPath("ccmon-bridge"),
@@ -136,93 +86,18 @@ class ami_bridge : public ::testing::Test {
                                   "--secret-file",
                                   (dir_ / "secret").string(),
                                   "--caller-key-file",
-                                  (dir_ / "caller.key").string(),
-                                  "--publish",
-                                  "connect:" + endpoint_,
-                                  "--source",
-                                  "ami-it",
-                                  "--source-epoch",
-                                  "7",
-                                  "--heartbeat-interval",
-                                  "100ms",
-                                  "--reconnect-min",
-                                  "50ms",
-                                  "--reconnect-max",
-                                  "200ms"};
-    if (wait_for_subscriber) {
-      args.push_back("--wait-for-subscriber");
-      args.push_back("20s");
+                                  (dir_ / "caller.key").string()};
+    for (std::string& a : sub_.BridgeArgs(kSource, kEpoch, wait_for_subscriber)) {
+      args.push_back(std::move(a));
     }
     auto bridge = std::make_unique<testing::ChildProcess>(args);
     EXPECT_TRUE(bridge->started());
     return bridge;
   }
 
-  // Receives until `done` says so (or 30 s pass); heartbeats are recorded too.
-  void ReceiveUntil(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!done() && std::chrono::steady_clock::now() < deadline) ReceiveOne();
-  }
-  bool ReceiveOne() {
-    zmq::message_t topic;
-    zmq::message_t body;
-    if (!sub_.recv(topic)) return false;
-    EXPECT_TRUE(sub_.recv(body));
-    Received r;
-    r.topic = topic.to_string();
-    EXPECT_TRUE(r.envelope.ParseFromArray(body.data(), static_cast<int>(body.size())));
-    received_.push_back(std::move(r));
-    return true;
-  }
-  std::vector<const v1::Envelope*> Events() const {
-    std::vector<const v1::Envelope*> out;
-    for (const auto& r : received_) {
-      if (!r.envelope.has_heartbeat()) out.push_back(&r.envelope);
-    }
-    return out;
-  }
-  std::size_t EventCount() const { return Events().size(); }
-  // ACD connection states of the heartbeats from the first login on, consecutive repeats
-  // collapsed.
-  std::vector<std::string> ConnectionStates() const {
-    std::vector<std::string> out;
-    for (const auto& r : received_) {
-      if (!r.envelope.has_heartbeat()) continue;
-      const std::string s = v1::AcdConnection_Name(r.envelope.heartbeat().acd_connection());
-      if (out.empty() || out.back() != s) out.push_back(s);
-    }
-    // Heartbeats before the first login (if a tick came first) say DOWN.
-    if (!out.empty() && out.front() == "ACD_CONNECTION_DOWN") out.erase(out.begin());
-    return out;
-  }
-  // Every topic's seq runs 1, 2, 3, … without gaps, and heartbeats carry those positions.
-  void ExpectGaplessNumbering() const {
-    std::map<std::string, std::uint64_t> last;
-    for (const auto& r : received_) {
-      EXPECT_EQ(r.envelope.source(), "ami-it");
-      EXPECT_EQ(r.envelope.source_epoch(), 7u);
-      EXPECT_EQ(r.envelope.seq(), ++last[r.topic]) << r.topic;
-      if (r.envelope.has_heartbeat()) {
-        for (const auto& p : r.envelope.heartbeat().positions()) {
-          EXPECT_EQ(p.last_seq(), last[p.topic()]) << p.topic();
-        }
-      }
-    }
-  }
-
   fs::path dir_;
-  zmq::context_t ctx_;
-  zmq::socket_t sub_{ctx_, zmq::socket_type::sub};
-  std::string endpoint_;
-  std::vector<Received> received_;
+  testing::BridgeSubscriber sub_;
 };
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string Ev(const std::string& body) { return "Event: " + body + "\r\n\r\n"; }
 
@@ -237,22 +112,24 @@ TEST_F(ami_bridge, ReplaysEveryRealCaptureAcrossReconnections) {
   for (const auto& f : files) CCMON_REQUIRE_SHARED_DATA("asterisk-ami/" + f);
   std::vector<std::string> captures;
   for (const auto& f : files)
-    captures.push_back(ReadFile(testing::SharedDataFile("asterisk-ami/" + f)));
+    captures.push_back(testing::ReadFileBytes(testing::SharedDataFile("asterisk-ami/" + f)));
 
-  AmiServer server;
-  server.Serve(static_cast<int>(files.size()), true, [&](tcp::socket& s, int i) {
-    AmiServer::Write(s, captures[i]);  // Byte for byte, then the connection closes...
-    if (i + 1 == static_cast<int>(files.size())) AmiServer::HoldOpen(s);  // ...but the last.
-  });
+  ScriptServer server;
+  const auto play = [&](tcp::socket& s, int i) {
+    // Byte for byte, then the connection closes...
+    ScriptServer::Write(s, captures[i]);
+    if (i + 1 == static_cast<int>(files.size())) ScriptServer::HoldOpen(s);  // ...but the last.
+  };
+  server.Serve(static_cast<int>(files.size()), AmiLogin(true, play));
   auto bridge = StartBridge(server.port());
   // What ami_replay_test works out per file: 9 + 3 + 4 + 6 + 0 events. Every capture is played
   // on a new connection, so the agents are published afresh each time.
-  ReceiveUntil([&] { return EventCount() >= 22 && ConnectionStates().size() >= 9; });
+  sub_.ReceiveUntil(
+      [&] { return sub_.Events().size() >= 22 && sub_.ConnectionStates().size() >= 9; });
   EXPECT_EQ(bridge->Stop(SIGTERM), 0) << bridge->output();
-  while (ReceiveOne()) {
-  }
+  sub_.ReceiveRest();
 
-  const auto events = Events();
+  const auto events = sub_.Events();
   ASSERT_EQ(events.size(), 22u) << bridge->output();
   EXPECT_EQ(events[1]->contact_queued().contact_id(), "1514295827.372");
   EXPECT_EQ(events[1]->contact_queued().queue(), "Q1");
@@ -262,12 +139,12 @@ TEST_F(ami_bridge, ReplaysEveryRealCaptureAcrossReconnections) {
   EXPECT_EQ(events[21]->agent_state_changed().state(), v1::AGENT_STATE_LOGGED_OUT);
   // Connected five times: UP, then DOWN at each close, UP at each login; DOWN at the exit.
   EXPECT_EQ(
-      ConnectionStates(),
+      sub_.ConnectionStates(),
       (std::vector<std::string>{"ACD_CONNECTION_UP", "ACD_CONNECTION_DOWN", "ACD_CONNECTION_UP",
                                 "ACD_CONNECTION_DOWN", "ACD_CONNECTION_UP", "ACD_CONNECTION_DOWN",
                                 "ACD_CONNECTION_UP", "ACD_CONNECTION_DOWN", "ACD_CONNECTION_UP",
                                 "ACD_CONNECTION_DOWN"}));
-  ExpectGaplessNumbering();
+  sub_.ExpectGaplessNumbering(kSource, kEpoch);
   // Zero unexplained: the exit summary has only documented outcomes, e.g. the 378 garbage lines
   // of the ViStepRU capture and the 2 capture gaps of agent_loggued_in.
   EXPECT_NE(bridge->output().find("garbage_line=378"), std::string::npos) << bridge->output();
@@ -279,34 +156,35 @@ TEST_F(ami_bridge, ReplaysEveryRealCaptureAcrossReconnections) {
 TEST_F(ami_bridge, ReconnectsWithBackoffAndGoesOnWithTheCall) {
   // Our own fixture (always runs): the call is queued and rung on the first connection; the
   // server drops; after the reconnection and a new login it is answered and completed.
-  AmiServer server;
-  server.Serve(2, true, [&](tcp::socket& s, int i) {
+  ScriptServer server;
+  const auto play = [&](tcp::socket& s, int i) {
     if (i == 0) {
-      AmiServer::Write(s, Ev("QueueMemberStatus\r\nQueue: q\r\nInterface: PJSIP/a\r\nStatus: 1\r\n"
+      ScriptServer::Write(s,
+                          Ev("QueueMemberStatus\r\nQueue: q\r\nInterface: PJSIP/a\r\nStatus: 1\r\n"
                              "Paused: 0") +
                               Ev("QueueCallerJoin\r\nUniqueid: 9.1\r\nQueue: q\r\n"
                                  "CallerIDNum: +15550199777\r\nPosition: 1") +
                               Ev("AgentCalled\r\nUniqueid: 9.1\r\nQueue: q\r\nInterface: PJSIP/a"));
     } else {
-      AmiServer::Write(s,
-                       Ev("QueueMemberStatus\r\nQueue: q\r\nInterface: PJSIP/a\r\nStatus: 6\r\n"
-                          "Paused: 0") +
-                           Ev("QueueCallerLeave\r\nUniqueid: 9.1\r\nQueue: q") +
-                           Ev("AgentConnect\r\nUniqueid: 9.1\r\nQueue: q\r\nInterface: PJSIP/a") +
-                           Ev("AgentComplete\r\nUniqueid: 9.1\r\nQueue: q\r\nInterface: PJSIP/a"
-                              "\r\nReason: agent"));
-      AmiServer::HoldOpen(s);
+      ScriptServer::Write(
+          s, Ev("QueueMemberStatus\r\nQueue: q\r\nInterface: PJSIP/a\r\nStatus: 6\r\n"
+                "Paused: 0") +
+                 Ev("QueueCallerLeave\r\nUniqueid: 9.1\r\nQueue: q") +
+                 Ev("AgentConnect\r\nUniqueid: 9.1\r\nQueue: q\r\nInterface: PJSIP/a") +
+                 Ev("AgentComplete\r\nUniqueid: 9.1\r\nQueue: q\r\nInterface: PJSIP/a"
+                    "\r\nReason: agent"));
+      ScriptServer::HoldOpen(s);
     }
-  });
+  };
+  server.Serve(2, AmiLogin(true, play));
   auto bridge = StartBridge(server.port());
   // Before the drop: agent available, queued, ringing, agent reserved (4). After: agent published
   // again (the daemon logged it out on DOWN), answered, agent on contact, ended, wrap-up, agent
   // available (6).
-  ReceiveUntil([&] { return EventCount() >= 10; });
+  sub_.ReceiveUntil([&] { return sub_.Events().size() >= 10; });
   EXPECT_EQ(bridge->Stop(SIGTERM), 0) << bridge->output();
-  while (ReceiveOne()) {
-  }
-  const auto events = Events();
+  sub_.ReceiveRest();
+  const auto events = sub_.Events();
   ASSERT_EQ(events.size(), 10u) << bridge->output();
   EXPECT_TRUE(events[1]->has_contact_queued());
   EXPECT_TRUE(events[2]->has_contact_ringing());
@@ -319,7 +197,7 @@ TEST_F(ami_bridge, ReconnectsWithBackoffAndGoesOnWithTheCall) {
   EXPECT_TRUE(events[7]->has_contact_ended());
   EXPECT_TRUE(events[8]->has_wrap_up_ended());
 
-  const std::vector<std::string> states = ConnectionStates();
+  const std::vector<std::string> states = sub_.ConnectionStates();
   ASSERT_GE(states.size(), 3u);
   EXPECT_EQ(states[0], "ACD_CONNECTION_UP");
   EXPECT_EQ(states[1], "ACD_CONNECTION_DOWN");
@@ -327,10 +205,10 @@ TEST_F(ami_bridge, ReconnectsWithBackoffAndGoesOnWithTheCall) {
   // The DOWN heartbeat goes out at once when the connection drops, before any event of the next
   // connection, and the UP one at the login, before its first event.
   const auto index_of = [&](std::size_t from, const std::function<bool(const v1::Envelope&)>& is) {
-    for (std::size_t i = from; i < received_.size(); ++i) {
-      if (is(received_[i].envelope)) return i;
+    for (std::size_t i = from; i < sub_.received().size(); ++i) {
+      if (is(sub_.received()[i].envelope)) return i;
     }
-    return received_.size();
+    return sub_.received().size();
   };
   const auto heartbeat = [](v1::AcdConnection state) {
     return [state](const v1::Envelope& e) {
@@ -347,8 +225,8 @@ TEST_F(ami_bridge, ReconnectsWithBackoffAndGoesOnWithTheCall) {
   EXPECT_LT(last_before_drop, down);
   EXPECT_LT(down, up_again);
   EXPECT_LT(up_again, answered);
-  ASSERT_LT(answered, received_.size());
-  ExpectGaplessNumbering();
+  ASSERT_LT(answered, sub_.received().size());
+  sub_.ExpectGaplessNumbering(kSource, kEpoch);
   EXPECT_NE(bridge->output().find("logged in to 127.0.0.1"), std::string::npos);
   EXPECT_NE(bridge->output().find("reconnecting in"), std::string::npos);
   // Caller numbers are hashed, never logged.
@@ -356,8 +234,8 @@ TEST_F(ami_bridge, ReconnectsWithBackoffAndGoesOnWithTheCall) {
 }
 
 TEST_F(ami_bridge, RejectedLoginExitsWithAConfigurationError) {
-  AmiServer server;
-  server.Serve(1, false, [](tcp::socket&, int) {});
+  ScriptServer server;
+  server.Serve(1, AmiLogin(false, [](tcp::socket&, int) {}));
   auto bridge = StartBridge(server.port(), /*wait_for_subscriber=*/false);
   EXPECT_EQ(bridge->Wait(30'000), 2) << bridge->output();
   EXPECT_NE(bridge->output().find("rejected: Authentication failed"), std::string::npos)
@@ -374,6 +252,23 @@ TEST_F(ami_bridge, ExampleConfigFileParsesInTheRealBinary) {
   EXPECT_NE(bridge.output().find("connect: 127.0.0.1:5038 as ccmon"), std::string::npos)
       << bridge.output();
   EXPECT_NE(bridge.output().find("as source ast-eu1"), std::string::npos) << bridge.output();
+}
+
+TEST_F(ami_bridge, MisspeltKeyInTheConfigFileIsRefused) {
+  // CLI11 would ignore a key no option takes; a misspelt setting must not silently fall back to
+  // its default. The same goes for a section no subcommand has.
+  std::ofstream(dir_ / "typo.toml") << "[asterisk-ami]\nusername = \"ccmon\"\n"
+                                    << "reconect-max = \"5s\"\n";
+  std::ofstream(dir_ / "section.toml") << "[asterisk-amy]\nusername = \"ccmon\"\n";
+  for (const auto& [file, says] :
+       {std::pair{"typo.toml", "unknown key \"asterisk-ami.reconect-max\""},
+        std::pair{"section.toml", "unknown section \"[asterisk-amy]\""}}) {
+    testing::ChildProcess bridge({testing::BinaryPath("ccmon-bridge"), "--config",
+                                  (dir_ / file).string(), "asterisk-ami", "--secret-file",
+                                  (dir_ / "secret").string(), "--dry-run"});
+    EXPECT_EQ(bridge.Wait(30'000), 2) << bridge.output();
+    EXPECT_NE(bridge.output().find(says), std::string::npos) << bridge.output();
+  }
 }
 
 }  // namespace

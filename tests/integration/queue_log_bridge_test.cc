@@ -72,23 +72,12 @@ class queue_logBridge : public ::testing::Test {
   }
 
   void StartDaemon() {
-    std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
-                                        << "  - endpoint: tcp://127.0.0.1:*\n"
-                                        << "    bind: true\n"
-                                        << "service_level:\n"
-                                        << "  thresholds: [20s]\n"
-                                        << "  short_abandon: 5s\n";
-    daemon_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
-        "--web.listen-address", "127.0.0.1:0"});
-    ASSERT_TRUE(daemon_->started());
-    auto port =
-        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
-    ASSERT_TRUE(port) << daemon_->output();
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
-    auto endpoint = daemon_->WaitForLine(std::regex(R"(subscribed to (tcp://\S+))"));
-    ASSERT_TRUE(endpoint) << daemon_->output();
-    daemon_endpoint_ = *endpoint;
+    const std::string config = testing::kBoundSubscriptionYaml +
+                               "service_level:\n"
+                               "  thresholds: [20s]\n"
+                               "  short_abandon: 5s\n";
+    daemon_ = testing::StartDaemon(dir_, config, &port_, &daemon_endpoint_);
+    ASSERT_NE(daemon_, nullptr);
   }
 
   // Runs a replay into the daemon to its end; returns the bridge's final outcome summary and

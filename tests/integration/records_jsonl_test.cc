@@ -37,24 +37,13 @@ class BridgeEndToEnd : public ::testing::Test {
            ("ccmon-bridges-e2e-" + std::to_string(getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
-                                        << "  - endpoint: tcp://127.0.0.1:*\n"
-                                        << "    bind: true\n"
-                                        << "service_level:\n"
-                                        << "  thresholds: [20s, 60s]\n"
-                                        << "  short_abandon: 5s\n";
+    const std::string config = testing::kBoundSubscriptionYaml +
+                               "service_level:\n"
+                               "  thresholds: [20s, 60s]\n"
+                               "  short_abandon: 5s\n";
     std::ofstream(dir_ / "caller.key") << std::string(64, '7') << "\n";
-    daemon_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
-        "--web.listen-address", "127.0.0.1:0"});
-    ASSERT_TRUE(daemon_->started());
-    auto port =
-        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
-    ASSERT_TRUE(port) << daemon_->output();
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
-    auto endpoint = daemon_->WaitForLine(std::regex(R"(subscribed to (tcp://\S+))"));
-    ASSERT_TRUE(endpoint) << daemon_->output();
-    endpoint_ = *endpoint;
+    daemon_ = testing::StartDaemon(dir_, config, &port_, &endpoint_);
+    ASSERT_NE(daemon_, nullptr);
   }
 
   void TearDown() override {
@@ -110,16 +99,6 @@ class BridgeEndToEnd : public ::testing::Test {
     return std::nullopt;
   }
 
-  // Nothing rejected, nothing out of lifecycle, nothing lost, nobody left waiting.
-  static void ExpectClean(const Scrape& s) {
-    ASSERT_TRUE(s.errors().empty()) << s.errors().front();
-    EXPECT_EQ(s.Sum("ccmond_events_rejected_total"), 0);
-    EXPECT_EQ(s.Sum("ccmond_lifecycle_anomalies_total"), 0);
-    EXPECT_EQ(s.Value("ccmond_sequence_gaps_total"), 0);
-    EXPECT_EQ(s.Value("ccmond_contacts_live"), 0);
-    EXPECT_EQ(s.Sum("callcenter_queue_contacts_waiting"), 0);
-  }
-
   fs::path dir_;
   std::unique_ptr<testing::ChildProcess> daemon_;
   std::uint16_t port_ = 0;
@@ -170,7 +149,7 @@ TEST_F(recordsEndToEnd, TechnionStyleRecordsGiveTheHandComputedTotals) {
   const auto scraped = WaitForAll();
   ASSERT_TRUE(scraped);
   const Scrape& s = *scraped;
-  ExpectClean(s);
+  testing::ExpectCleanStream(s);
 
   EXPECT_EQ(s.Sum("callcenter_contacts_offered_total"), 6);
   EXPECT_EQ(s.Sum("callcenter_contacts_answered_total"), 4);
@@ -238,7 +217,7 @@ TEST_F(jsonlEndToEnd, GoodLinesArePublishedAndBadOnesCountedAndSkipped) {
   const auto scraped = WaitForAll();
   ASSERT_TRUE(scraped);
   const Scrape& s = *scraped;
-  ExpectClean(s);
+  testing::ExpectCleanStream(s);
   EXPECT_EQ(s.Value("callcenter_contacts_offered_total", {{"queue", "web"}, {"channel", "chat"}}),
             1);
   EXPECT_EQ(s.Value("callcenter_contacts_offered_total", {{"queue", "web"}, {"channel", "voice"}}),

@@ -197,27 +197,16 @@ class TechnionReplay : public ::testing::Test {
   }
 
   void StartDaemon() {
-    std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
-                                        << "  - endpoint: tcp://127.0.0.1:*\n"
-                                        << "    bind: true\n"
-                                        << "service_level:\n"
-                                        << "  thresholds: [10s, 20s, 30s, 60s]\n"
-                                        << "  short_abandon: 5s\n"
-                                        << "  formula: short_abandons_excluded\n"
-                                        << "windows:\n"
-                                        << "  time_zone: Asia/Jerusalem\n";
+    const std::string config = testing::kBoundSubscriptionYaml +
+                               "service_level:\n"
+                               "  thresholds: [10s, 20s, 30s, 60s]\n"
+                               "  short_abandon: 5s\n"
+                               "  formula: short_abandons_excluded\n"
+                               "windows:\n"
+                               "  time_zone: Asia/Jerusalem\n";
     std::ofstream(dir_ / "caller.key") << std::string(64, 'c') << "\n";
-    daemon_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
-        "--web.listen-address", "127.0.0.1:0"});
-    ASSERT_TRUE(daemon_->started());
-    auto port =
-        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
-    ASSERT_TRUE(port) << daemon_->output();
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
-    auto endpoint = daemon_->WaitForLine(std::regex(R"(subscribed to (tcp://\S+))"));
-    ASSERT_TRUE(endpoint) << daemon_->output();
-    endpoint_ = *endpoint;
+    daemon_ = testing::StartDaemon(dir_, config, &port_, &endpoint_);
+    ASSERT_NE(daemon_, nullptr);
   }
 
   // Runs technion_reference.py on `csv` and parses its JSON.
@@ -300,16 +289,6 @@ class TechnionReplay : public ::testing::Test {
     return std::nullopt;
   }
 
-  // The daemon applied everything: nothing rejected, out of lifecycle or lost; nobody waits.
-  static void ExpectClean(const Scrape& s) {
-    EXPECT_EQ(s.Sum("ccmond_events_rejected_total"), 0);
-    EXPECT_EQ(s.Sum("ccmond_lifecycle_anomalies_total"), 0);
-    EXPECT_EQ(s.Value("ccmond_sequence_gaps_total"), 0);
-    EXPECT_EQ(s.Value("ccmond_events_duplicate_total"), 0);
-    EXPECT_EQ(s.Value("ccmond_contacts_live"), 0);
-    EXPECT_EQ(s.Sum("callcenter_queue_contacts_waiting"), 0);
-  }
-
   fs::path dir_;
   std::unique_ptr<testing::ChildProcess> daemon_;
   std::uint16_t port_ = 0;
@@ -361,7 +340,7 @@ TEST_F(technionAugust1999, EveryDayMatchesTheIndependentComputationExactly) {
     const auto scraped = WaitForAll();
     ASSERT_TRUE(scraped) << "day " << date;
     const Scrape& after = *scraped;
-    ExpectClean(after);
+    testing::ExpectCleanStream(after);
     const Value& ref = Field(Field(reference, "days"), date);
     const Totals day = Totals::From(after, {}).Minus(Totals::From(before, {}));
     ExpectSame(day, Field(ref, "total"), "day " + date);
@@ -406,7 +385,7 @@ TEST_F(technionOneDay, RewrittenDatesReplayWithTheDateFormatOverride) {
   const auto scraped = WaitForAll();
   ASSERT_TRUE(scraped);
   const Scrape& s = *scraped;
-  ExpectClean(s);
+  testing::ExpectCleanStream(s);
   ExpectSame(Totals::From(s, {}), Field(Field(Field(reference, "days"), "2010-08-01"), "total"),
              "2010-08-01");
   std::map<std::string, std::uint64_t> expected;

@@ -1,6 +1,7 @@
 #include "tests/testing/process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 
 extern char** environ;
 
@@ -133,6 +135,35 @@ int ChildProcess::Wait(int timeout_ms) {
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
   return -1;
+}
+
+std::unique_ptr<ChildProcess> StartDaemon(const std::filesystem::path& dir,
+                                          const std::string& config_yaml, std::uint16_t* port,
+                                          std::string* bound_endpoint) {
+  std::ofstream(dir / "ccmond.yaml") << config_yaml;
+  auto daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
+      BinaryPath("ccmond"), "--config.file", (dir / "ccmond.yaml").string(), "--web.listen-address",
+      "127.0.0.1:0"});
+  if (!daemon->started()) {
+    ADD_FAILURE() << "ccmond did not start";
+    return nullptr;
+  }
+  auto listening =
+      daemon->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
+  if (!listening) {
+    ADD_FAILURE() << "ccmond did not listen:\n" << daemon->output();
+    return nullptr;
+  }
+  *port = static_cast<std::uint16_t>(std::stoi(*listening));
+  if (bound_endpoint != nullptr) {
+    auto endpoint = daemon->WaitForLine(std::regex(R"(subscribed to (tcp://\S+))"));
+    if (!endpoint) {
+      ADD_FAILURE() << "ccmond did not bind its subscription:\n" << daemon->output();
+      return nullptr;
+    }
+    *bound_endpoint = *endpoint;
+  }
+  return daemon;
 }
 
 }  // namespace ccmon::testing

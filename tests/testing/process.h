@@ -1,10 +1,14 @@
 // Test helper: runs a program of this build (ccmond, ccmon-bridge) as a child process with its
-// stderr captured, so a test can wait for a log line (e.g. the bound port) instead of sleeping.
+// stderr captured, so a test can wait for a log line (e.g. the bound port) instead of sleeping;
+// and starts ccmond on a configuration the test wrote, as every integration test does.
 // Test-only; one thread drives a ChildProcess.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
@@ -32,6 +36,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // For signals other than Stop()'s (e.g. SIGHUP).
 
   // Reads output until a line matches `pattern`; returns the match (group 1 if any, else the
   // whole line), or nullopt after `timeout_ms` or when the child closes its output.
@@ -54,5 +59,20 @@ class ChildProcess {
   std::string output_;
   std::string pending_;
 };
+
+// A ccmond subscription that binds a free port on 127.0.0.1 for bridges to connect to (its
+// endpoint is what StartDaemon's `bound_endpoint` returns).
+inline const std::string kBoundSubscriptionYaml =
+    "subscriptions:\n"
+    "  - endpoint: tcp://127.0.0.1:*\n"
+    "    bind: true\n";
+
+// Writes `config_yaml` to <dir>/ccmond.yaml and starts ccmond on it, its HTTP server on
+// 127.0.0.1 port 0; waits for the port it bound (*port) and, with `bound_endpoint`, for the
+// endpoint its `bind: true` subscription resolved to ("subscribed to tcp://…"). Returns nullptr
+// after a gtest failure (with the daemon's output) when the daemon does not come up.
+std::unique_ptr<ChildProcess> StartDaemon(const std::filesystem::path& dir,
+                                          const std::string& config_yaml, std::uint16_t* port,
+                                          std::string* bound_endpoint = nullptr);
 
 }  // namespace ccmon::testing

@@ -121,4 +121,14 @@ std::vector<Sample> Scrape::All(std::string_view name,
   return out;
 }
 
+void ExpectCleanStream(const Scrape& s) {
+  ASSERT_TRUE(s.errors().empty()) << s.errors().front();
+  EXPECT_EQ(s.Sum("ccmond_events_rejected_total"), 0);
+  EXPECT_EQ(s.Sum("ccmond_lifecycle_anomalies_total"), 0);
+  EXPECT_EQ(s.Value("ccmond_sequence_gaps_total"), 0);
+  EXPECT_EQ(s.Value("ccmond_events_duplicate_total"), 0);
+  EXPECT_EQ(s.Value("ccmond_contacts_live"), 0);
+  EXPECT_EQ(s.Sum("callcenter_queue_contacts_waiting"), 0);
+}
+
 }  // namespace ccmon::testing

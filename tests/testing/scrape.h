@@ -1,6 +1,7 @@
 // Test helper: parses a Prometheus text exposition into samples, and looks samples up by metric
 // name and a subset of labels. Strict enough for tests (label values with escapes are decoded);
-// not a general-purpose parser. Test-only; single-threaded.
+// not a general-purpose parser; and the checks of a stream the daemon applied cleanly. Test-only;
+// single-threaded.
 #pragma once
 
 #include <map>
@@ -41,5 +42,10 @@ class Scrape {
   std::vector<Sample> samples_;
   std::vector<std::string> errors_;
 };
+
+// The daemon applied a whole replayed stream cleanly (gtest expectations on its scrape): the
+// scrape parsed, nothing rejected, out of lifecycle, lost (sequence gaps) or received twice, no
+// contact still live and nobody left waiting.
+void ExpectCleanStream(const Scrape& s);
 
 }  // namespace ccmon::testing

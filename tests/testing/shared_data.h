@@ -1,5 +1,6 @@
-// Test helper: where the real sample data of ../shared/data lives (beside the checkout in CI; a
-// user's clone does not have it, and the data may not be copied into the repository).
+// Test helper: where the real sample data of ../shared/data lives, and reading a file of it (beside
+// the checkout in CI; a user's clone does not have it, and the data may not be copied into the
+// repository).
 //
 // Tests that read it start with CCMON_REQUIRE_SHARED_DATA(path), which skips the test with a clear
 // message when the file is absent. The directory is $CCMON_SHARED_DATA if set, else
@@ -9,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace ccmon::testing {
@@ -19,6 +22,14 @@ std::filesystem::path SharedDataDir();
 // SharedDataDir() / relative.
 inline std::filesystem::path SharedDataFile(const std::string& relative) {
   return SharedDataDir() / relative;
+}
+
+// The whole file, bytes as they are; "" if it cannot be read.
+inline std::string ReadFileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace ccmon::testing

@@ -9,10 +9,10 @@
 //          ami_fuzzer
 // Run:   build-fuzz-ami/fuzz/ami_fuzzer tests/fuzz/ami/corpus -max_total_time=30
 // The first input byte chooses the read size of the split replay and when the deadline and
-// connection-loss paths run; the rest is the stream.
+// connection-loss paths run; the rest is the stream. The driving is shared with the other socket
+// bridge (tests/fuzz/bridge_fuzzing.h).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,46 +21,16 @@
 #include "bridges/asterisk_ami/ami_mapper.h"
 #include "common/caller_key.h"
 #include "common/publisher.h"
+#include "tests/fuzz/bridge_fuzzing.h"
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
+using ccmon::fuzzing::Check;
 
 std::string Describe(const ccmon::ami::Item& item) {
   std::string out(1, static_cast<char>('0' + static_cast<int>(item.kind)));
   for (const auto& h : item.message.headers) out += "|" + h.key + "=" + h.value;
   return out + "|" + item.text + "|" + std::to_string(item.missing_bytes);
-}
-
-void CheckEnvelope(const ccmon::v1::Envelope& e) {
-  using ccmon::v1::Envelope;
-  switch (e.event_case()) {
-    case Envelope::kAgentStateChanged:
-      Check(!e.agent_state_changed().agent_id().empty());
-      Check(e.agent_state_changed().state() != ccmon::v1::AGENT_STATE_UNSPECIFIED);
-      break;
-    case Envelope::kContactQueued:
-      Check(!e.contact_queued().contact_id().empty() && !e.contact_queued().queue().empty());
-      break;
-    case Envelope::kContactAbandoned:
-      Check(!e.contact_abandoned().contact_id().empty() && !e.contact_abandoned().queue().empty());
-      break;
-    case Envelope::kContactExited:
-      Check(!e.contact_exited().contact_id().empty() && !e.contact_exited().queue().empty());
-      break;
-    case Envelope::kContactAnswered:
-      Check(!e.contact_answered().contact_id().empty() && !e.contact_answered().queue().empty());
-      break;
-    case Envelope::kHeartbeat:
-    case Envelope::EVENT_NOT_SET:
-      Check(false);
-      break;
-    default:
-      break;
-  }
-  Check(e.seq() >= 1);
 }
 
 }  // namespace
@@ -73,38 +43,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ccmon::CallerKeyHasher::FromKeyHex(std::string(64, 'f')).value();
 
   // One read.
-  std::vector<std::string> whole;
   ccmon::CapturingSink sink("fuzz", 1);
   ccmon::ami::MapperOptions options;
   options.decision_hold_ms = 1'000;
   ccmon::ami::Mapper mapper(&sink, &hasher, options);
   if ((control & 0x40) != 0) mapper.BeginQueueStatus("ccmon-1");
-  ccmon::ami::Framer framer;
-  std::uint64_t items = 0;
-  ccmon::UnixMs now = 1'767'225'600'000;
-  const auto emit = [&](ccmon::ami::Item& item) {
-    whole.push_back(Describe(item));
-    ++items;
-    now += 250;
-    mapper.Consume(item, now);
-    if ((control & 0x80) != 0 && items % 7 == 0) mapper.Expire(now);
-  };
-  framer.Feed(stream, emit);
-  framer.Finish(emit);
-  if ((control & 0x20) != 0) mapper.OnConnectionLost(now);
-  mapper.Expire(now + 10'000);
-  Check(mapper.counts().Total() == items);
-  for (const auto& m : sink.messages()) CheckEnvelope(m.envelope);
+  ccmon::fuzzing::MapperDrive drive;
+  drive.expire_every = (control & 0x80) != 0 ? 7 : 0;
+  drive.lose_connection = (control & 0x20) != 0;
+  const std::vector<std::string> whole =
+      ccmon::fuzzing::MapInOneRead<ccmon::ami::Framer>(stream, mapper, drive, Describe);
+  for (const auto& m : sink.messages()) {
+    ccmon::fuzzing::CheckContractEnvelope(m.envelope);
+    if (m.envelope.has_contact_answered()) {
+      Check(!m.envelope.contact_answered().contact_id().empty() &&
+            !m.envelope.contact_answered().queue().empty());
+    }
+  }
 
   // Reads of 1..64 bytes give the same items.
-  const std::size_t chunk = 1 + (control & 0x3f);
-  std::vector<std::string> split;
-  ccmon::ami::Framer split_framer;
-  const auto collect = [&](ccmon::ami::Item& item) { split.push_back(Describe(item)); };
-  for (std::size_t i = 0; i < stream.size(); i += chunk) {
-    split_framer.Feed(stream.substr(i, chunk), collect);
-  }
-  split_framer.Finish(collect);
-  Check(split == whole);
+  ccmon::fuzzing::CheckSplitReads<ccmon::ami::Framer>(stream, 1 + (control & 0x3f), whole,
+                                                      Describe);
   return 0;
 }

@@ -8,10 +8,10 @@
 //          esl_fuzzer
 // Run:   build-fuzz-ami/fuzz/esl_fuzzer tests/fuzz/freeswitch/corpus -max_total_time=30
 // The first input byte chooses the read size of the split replay and when the deadline and
-// connection-loss paths run; the rest is the stream.
+// connection-loss paths run; the rest is the stream. The driving is shared with the other socket
+// bridge (tests/fuzz/bridge_fuzzing.h).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,46 +20,16 @@
 #include "bridges/freeswitch/esl_parser.h"
 #include "common/caller_key.h"
 #include "common/publisher.h"
+#include "tests/fuzz/bridge_fuzzing.h"
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
+using ccmon::fuzzing::Check;
 
 std::string Describe(const ccmon::freeswitch::Frame& f) {
   std::string out(1, static_cast<char>('0' + static_cast<int>(f.kind)));
   for (const auto& h : f.headers.list) out += "|" + h.key + "=" + h.value;
   return out + "|" + f.body;
-}
-
-void CheckEnvelope(const ccmon::v1::Envelope& e) {
-  using ccmon::v1::Envelope;
-  switch (e.event_case()) {
-    case Envelope::kAgentStateChanged:
-      Check(!e.agent_state_changed().agent_id().empty());
-      Check(e.agent_state_changed().state() != ccmon::v1::AGENT_STATE_UNSPECIFIED);
-      break;
-    case Envelope::kContactQueued:
-      Check(!e.contact_queued().contact_id().empty() && !e.contact_queued().queue().empty());
-      break;
-    case Envelope::kContactAbandoned:
-      Check(!e.contact_abandoned().contact_id().empty() && !e.contact_abandoned().queue().empty());
-      break;
-    case Envelope::kContactExited:
-      Check(!e.contact_exited().contact_id().empty() && !e.contact_exited().queue().empty());
-      break;
-    case Envelope::kContactTransferred:
-      Check(!e.contact_transferred().target_queue().empty());
-      break;
-    case Envelope::kHeartbeat:
-    case Envelope::EVENT_NOT_SET:
-      Check(false);
-      break;
-    default:
-      break;
-  }
-  Check(e.seq() >= 1);
 }
 
 }  // namespace
@@ -71,36 +41,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const ccmon::CallerKeyHasher hasher =
       ccmon::CallerKeyHasher::FromKeyHex(std::string(64, 'e')).value();
 
-  std::vector<std::string> whole;
   ccmon::CapturingSink sink("fuzz", 1);
   ccmon::freeswitch::MapperOptions options;
   options.decision_hold_ms = 1'000;
   ccmon::freeswitch::Mapper mapper(&sink, &hasher, options);
-  ccmon::freeswitch::EslParser parser;
-  std::uint64_t frames = 0;
-  ccmon::UnixMs now = 1'767'225'600'000;
-  const auto emit = [&](ccmon::freeswitch::Frame& f) {
-    whole.push_back(Describe(f));
-    ++frames;
-    now += 250;
-    mapper.Consume(f, now);
-    if ((control & 0x80) != 0 && frames % 5 == 0) mapper.Expire(now);
-  };
-  parser.Feed(stream, emit);
-  parser.Finish(emit);
-  if ((control & 0x40) != 0) mapper.OnConnectionLost(now);
-  mapper.Expire(now + 10'000);
-  Check(mapper.counts().Total() == frames);
-  for (const auto& m : sink.messages()) CheckEnvelope(m.envelope);
-
-  const std::size_t chunk = 1 + (control & 0x3f);
-  std::vector<std::string> split;
-  ccmon::freeswitch::EslParser split_parser;
-  const auto collect = [&](ccmon::freeswitch::Frame& f) { split.push_back(Describe(f)); };
-  for (std::size_t i = 0; i < stream.size(); i += chunk) {
-    split_parser.Feed(stream.substr(i, chunk), collect);
+  ccmon::fuzzing::MapperDrive drive;
+  drive.expire_every = (control & 0x80) != 0 ? 5 : 0;
+  drive.lose_connection = (control & 0x40) != 0;
+  const std::vector<std::string> whole =
+      ccmon::fuzzing::MapInOneRead<ccmon::freeswitch::EslParser>(stream, mapper, drive, Describe);
+  for (const auto& m : sink.messages()) {
+    ccmon::fuzzing::CheckContractEnvelope(m.envelope);
+    if (m.envelope.has_contact_transferred()) {
+      Check(!m.envelope.contact_transferred().target_queue().empty());
+    }
   }
-  split_parser.Finish(collect);
-  Check(split == whole);
+
+  ccmon::fuzzing::CheckSplitReads<ccmon::freeswitch::EslParser>(stream, 1 + (control & 0x3f), whole,
+                                                                Describe);
   return 0;
 }

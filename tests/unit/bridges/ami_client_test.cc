@@ -1,25 +1,18 @@
 // The AMI session over the reconnecting TcpClient, against a small TCP server inside the test
-// (Asio acceptor on 127.0.0.1 port 0, one thread): login, what the server plays mapped in order,
-// reconnection with backoff after the server closes (session down then up, login again), a
-// rejected login, and the Backoff and secret-file helpers of bridges/core/tcp_client.h.
+// (tests/testing/script_server.h: 127.0.0.1 port 0, one thread): login, what the server plays
+// mapped in order, reconnection with backoff after the server closes (session down then up, login
+// again), a rejected login, and the Backoff and secret-file helpers of bridges/core/tcp_client.h.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-#include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bridges/asterisk_ami/ami_mapper.h"
@@ -28,65 +21,15 @@
 #include "common/caller_key.h"
 #include "common/clock.h"
 #include "common/publisher.h"
+#include "tests/testing/script_server.h"
+#include "tests/testing/session_client.h"
 
 namespace ccmon::ami {
 namespace {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-// Accepts connections on 127.0.0.1:<ephemeral> in its own thread and runs `script` on each, in
-// order; the script talks to the client with blocking calls. Closing is graceful: after the
-// script, the server stops sending and reads until the client closes, so nothing it wrote is
-// lost to a reset.
-class ScriptServer {
- public:
-  using Script = std::function<void(tcp::socket&, int connection)>;
-
-  ScriptServer() : acceptor_(io_, tcp::endpoint(net::ip::address_v4::loopback(), 0)) {}
-  ~ScriptServer() {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    if (thread_.joinable()) thread_.join();
-  }
-
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-  void Serve(int connections, Script script) {
-    thread_ = std::thread([this, connections, script = std::move(script)] {
-      for (int i = 0; i < connections; ++i) {
-        tcp::socket socket(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(socket, ec);
-        if (ec) return;
-        try {
-          script(socket, i);
-          socket.shutdown(tcp::socket::shutdown_send, ec);
-          std::string rest;
-          net::read(socket, net::dynamic_buffer(rest), ec);  // Until the client closes.
-        } catch (const std::exception&) {
-          // The client went away mid-script; the test's expectations will tell.
-        }
-      }
-    });
-  }
-
-  // Reads one block ended by an empty line ("\r\n\r\n"); "" if the client closed.
-  static std::string ReadBlock(tcp::socket& s, std::string* pending) {
-    boost::system::error_code ec;
-    const std::size_t n = net::read_until(s, net::dynamic_buffer(*pending), "\r\n\r\n", ec);
-    if (ec) return "";
-    std::string block = pending->substr(0, n);
-    pending->erase(0, n);
-    return block;
-  }
-  static void Write(tcp::socket& s, const std::string& bytes) { net::write(s, net::buffer(bytes)); }
-
- private:
-  net::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+using testing::ScriptServer;
 
 std::string ValueOf(const std::string& block, const std::string& key) {
   const std::size_t at = block.find(key + ": ");
@@ -95,86 +38,20 @@ std::string ValueOf(const std::string& block, const std::string& key) {
   return block.substr(start, block.find("\r\n", start) - start);
 }
 
-// Records what the session reports; the test thread waits on it.
-class RecordingObserver final : public bridges::SessionObserver {
- public:
-  void OnSessionUp() override { Note("up"); }
-  void OnSessionDown() override { Note("down"); }
-  void OnSessionTick(bool) override {}
-  void OnSessionFatal(const Status& status) override {
-    Note("fatal: " + status.message());
-    if (client_ != nullptr) client_->Stop();
-  }
-  void Attach(bridges::TcpClient* client) { client_ = client; }
-
-  // Waits until `n` reports arrived (or 20 s pass).
-  bool WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return events_.size() >= n; });
-  }
-  std::vector<std::string> events() {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-
- private:
-  void Note(std::string what) {
-    std::lock_guard lock(mu_);
-    events_.push_back(std::move(what));
-    cv_.notify_all();
-  }
-
-  bridges::TcpClient* client_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::string> events_;
-};
-
-// A session, mapper and capturing sink over a TcpClient running in its own thread.
-class Bridge {
+// The session, mapper and capturing sink over a TcpClient running in its own thread.
+class Bridge : public testing::MappedSession<Session, Mapper, SessionOptions> {
  public:
   explicit Bridge(std::uint16_t port)
-      : hasher_(CallerKeyHasher::FromKeyHex(std::string(64, 'c')).value()),
-        mapper_(&sink_, &hasher_) {
+      : MappedSession(port, Options(), std::string(64, 'c'), "ami") {}
+
+ private:
+  static SessionOptions Options() {
     SessionOptions s;
     s.username = "ccmon";
     s.secret = "s3cret";
     s.filters = DefaultEventFilters();
-    session_ = std::make_unique<Session>(s, &mapper_, &clock_, &observer_);
-    bridges::TcpClientOptions c;
-    c.port = port;
-    c.reconnect_initial_ms = 20;
-    c.reconnect_max_ms = 80;
-    c.reconnect_jitter = 0;
-    c.tick_ms = 10;
-    client_ = std::make_unique<bridges::TcpClient>(c, session_.get());
-    session_->Attach(client_.get());
-    observer_.Attach(client_.get());
-    thread_ = std::thread([this] { client_->Run(); });
+    return s;
   }
-  ~Bridge() { Stop(); }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    client_->Stop();
-    thread_.join();
-  }
-
-  RecordingObserver& observer() { return observer_; }
-  // After Stop() only.
-  const CapturingSink& sink() const { return sink_; }
-  const Mapper& mapper() const { return mapper_; }
-  const Session& session() const { return *session_; }
-  const CallerKeyHasher& hasher() const { return hasher_; }
-
- private:
-  WallClock clock_;
-  CapturingSink sink_{"ami", 1};
-  CallerKeyHasher hasher_;
-  Mapper mapper_;
-  RecordingObserver observer_;
-  std::unique_ptr<Session> session_;
-  std::unique_ptr<bridges::TcpClient> client_;
-  std::thread thread_;
 };
 
 // One answered call and an agent, in Asterisk 13 wire format.
@@ -193,7 +70,7 @@ std::string Capture() {
 // The server side of a login: banner, Login action checked, Success (or Error).
 std::string ServeLogin(tcp::socket& s, std::string* pending, bool accept) {
   ScriptServer::Write(s, "Asterisk Call Manager/5.0.1\r\n");
-  const std::string login = ScriptServer::ReadBlock(s, pending);
+  const std::string login = ScriptServer::ReadUntil(s, pending, "\r\n\r\n");
   const std::string reply =
       std::string("Response: ") + (accept ? "Success" : "Error") +
       "\r\nActionID: " + ValueOf(login, "ActionID") +
@@ -216,7 +93,7 @@ TEST(ami_client, LogsInAndMapsWhatTheServerPlays) {
     const std::string login = ServeLogin(s, &pending, true);
     std::vector<std::string> blocks{login};
     // After the login: two Filter actions and QueueStatus.
-    for (int i = 0; i < 3; ++i) blocks.push_back(ScriptServer::ReadBlock(s, &pending));
+    for (int i = 0; i < 3; ++i) blocks.push_back(ScriptServer::ReadUntil(s, &pending, "\r\n\r\n"));
     {
       std::lock_guard lock(mu);
       received = blocks;

@@ -5,9 +5,7 @@
 // tests skip without them. A small fixture of our own always runs.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,7 +13,9 @@
 #include "bridges/asterisk_ami/ami_mapper.h"
 #include "common/caller_key.h"
 #include "common/publisher.h"
+#include "tests/testing/envelope_text.h"
 #include "tests/testing/shared_data.h"
+#include "tests/testing/stream_replay.h"
 
 namespace ccmon::ami {
 namespace {
@@ -25,69 +25,27 @@ constexpr UnixMs kT0 = 1'767'225'600'000;
 using Counts = std::map<std::string, std::uint64_t>;
 using Lines = std::vector<std::string>;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string Render(const v1::Envelope& e) {
   switch (e.event_case()) {
-    case v1::Envelope::kContactQueued:
-      return "queued " + e.contact_queued().contact_id() + " " + e.contact_queued().queue();
     case v1::Envelope::kContactRinging:
       return "ringing " + e.contact_ringing().agent_id();
     case v1::Envelope::kContactAnswered:
       return "answered " + e.contact_answered().agent_id();
-    case v1::Envelope::kContactAbandoned:
-      return "abandoned " + e.contact_abandoned().contact_id();
-    case v1::Envelope::kContactExited:
-      return "exited " + e.contact_exited().contact_id() + " " +
-             v1::ExitReason_Name(e.contact_exited().reason());
-    case v1::Envelope::kContactEnded:
-      return "ended " + v1::EndedBy_Name(e.contact_ended().ended_by());
-    case v1::Envelope::kWrapUpEnded:
-      return "wrapup " + e.wrap_up_ended().agent_id();
-    case v1::Envelope::kAgentStateChanged: {
-      const auto& a = e.agent_state_changed();
-      std::string s = "agent " + a.agent_id() + " " + v1::AgentState_Name(a.state());
-      if (!a.reason().empty()) s += "(" + a.reason() + ")";
-      if (!a.contact_id().empty()) s += " c=" + a.contact_id();
-      for (int i = 0; i < a.queues_size(); ++i) s += (i == 0 ? " [" : ",") + a.queues(i);
-      if (a.queues_size() > 0) s += "]";
-      return s;
-    }
+    case v1::Envelope::kAgentStateChanged:
+      return testing::AgentStateText(e.agent_state_changed());
     default:
-      return "other";
+      return testing::ContactEventText(e);
   }
 }
 
-struct Replay {
-  Counts counts;
-  Lines envelopes;
-  std::vector<CapturingSink::Message> messages;
-};
+using Replay = testing::MappedReplay;
 
 // Feeds `bytes` in reads of `chunk` bytes (0 = one read), then ends the stream.
 Replay RunReplay(const std::string& bytes, std::size_t chunk = 0) {
   CapturingSink sink("replay", 1);
   const CallerKeyHasher hasher = CallerKeyHasher::FromKeyHex(std::string(64, 'b')).value();
   Mapper mapper(&sink, &hasher);
-  Framer framer;
-  const auto emit = [&](Item& item) { mapper.Consume(item, kT0); };
-  if (chunk == 0) {
-    framer.Feed(bytes, emit);
-  } else {
-    for (std::size_t i = 0; i < bytes.size(); i += chunk) framer.Feed(bytes.substr(i, chunk), emit);
-  }
-  framer.Finish(emit);
-  mapper.Expire(kT0 + 3'600'000);  // Nothing may be left pending.
-  Replay r;
-  for (const auto& [outcome, n] : mapper.counts().all()) r.counts[outcome] = n;
-  for (const auto& m : sink.messages()) r.envelopes.push_back(Render(m.envelope));
-  r.messages = sink.messages();
-  return r;
+  return testing::ReplayStream<Framer>(bytes, chunk, mapper, sink, kT0, Render);
 }
 
 std::uint64_t Total(const Counts& c) {
@@ -98,7 +56,7 @@ std::uint64_t Total(const Counts& c) {
 
 // Replays the file in one read and in many read sizes; every replay gives `expected`.
 Replay ExpectReplay(const std::string& file, const Counts& expected) {
-  const std::string bytes = ReadFile(testing::SharedDataFile("asterisk-ami/" + file));
+  const std::string bytes = testing::ReadFileBytes(testing::SharedDataFile("asterisk-ami/" + file));
   const Replay whole = RunReplay(bytes);
   EXPECT_EQ(whole.counts, expected) << file;
   for (std::size_t chunk = 1; chunk < 98; chunk += 3) {

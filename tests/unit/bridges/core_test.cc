@@ -1,10 +1,14 @@
 // Tests of what the platform bridges share: CSV records, outcome counts, and BridgeOutput's
 // heartbeats and caller keys over a real ZeroMQ socket.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -200,6 +204,27 @@ TEST(BridgeOutputOptions, BadOptionsAreNamed) {
   bad = BridgeOutput::Create(options, HeartbeatTime::kWallClock, clock);
   ASSERT_FALSE(bad.ok()) << "nobody subscribes within 0 s";
   EXPECT_NE(bad.status().message().find("subscriber"), std::string::npos);
+}
+
+TEST(BridgeOutputOptions, BoundPortIsLoggedBeforeWaitingForASubscriber) {
+  // With port 0 the log is the only place a subscriber learns where to connect, so the line must
+  // come before the wait, not after it (here the wait fails, and nothing else is logged).
+  std::ostringstream log;
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  ManualClock clock;
+  OutputOptions options;
+  options.publish = {"bind:tcp://127.0.0.1:*"};
+  options.source = "b1";
+  options.caller_key_hex = std::string(64, 'a');
+  options.wait_for_subscriber = "0s";
+  auto bad = BridgeOutput::Create(options, HeartbeatTime::kWallClock, clock);
+  spdlog::set_default_logger(previous);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(std::regex_search(
+      log.str(), std::regex(R"(publishing on tcp://127\.0\.0\.1:[1-9][0-9]*; waiting up to 0s)")))
+      << log.str();
 }
 
 TEST(ParseByteSize, UnitsAndErrors) {

@@ -1,21 +1,14 @@
 // The event-socket session over the reconnecting TcpClient, against a small TCP server inside the
-// test (127.0.0.1 port 0, one thread) that speaks mod_event_socket: auth/request, the password,
-// the subscription, events in plain format split into small writes, a disconnect notice; then a
-// reconnection (session down then up, auth again); a wrong password and an ACL rejection.
+// test (tests/testing/script_server.h: 127.0.0.1 port 0, one thread) that speaks mod_event_socket:
+// auth/request, the password, the subscription, events in plain format split into small writes, a
+// disconnect notice; then a reconnection (session down then up, auth again); a wrong password and
+// an ACL rejection.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bridges/core/tcp_client.h"
@@ -24,147 +17,41 @@
 #include "common/caller_key.h"
 #include "common/clock.h"
 #include "common/publisher.h"
+#include "tests/testing/esl_frames.h"
+#include "tests/testing/script_server.h"
+#include "tests/testing/session_client.h"
 
 namespace ccmon::freeswitch {
 namespace {
 
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using tcp = boost::asio::ip::tcp;
+using testing::EslEventFrame;
+using testing::ScriptServer;
+// A mod_callcenter event as the event socket sends it (tests/testing/esl_frames.h).
+constexpr auto Cc = &testing::CallcenterEventFrame;
 
-// Accepts connections on 127.0.0.1:<ephemeral> in its own thread and runs `script` on each; then
-// stops sending and reads until the client closes (a graceful close, no reset).
-class ScriptServer {
- public:
-  using Script = std::function<void(tcp::socket&, int connection)>;
-
-  ScriptServer() : acceptor_(io_, tcp::endpoint(net::ip::address_v4::loopback(), 0)) {}
-  ~ScriptServer() {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-  void Serve(int connections, Script script) {
-    thread_ = std::thread([this, connections, script = std::move(script)] {
-      for (int i = 0; i < connections; ++i) {
-        tcp::socket socket(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(socket, ec);
-        if (ec) return;
-        try {
-          script(socket, i);
-          socket.shutdown(tcp::socket::shutdown_send, ec);
-          std::string rest;
-          net::read(socket, net::dynamic_buffer(rest), ec);
-        } catch (const std::exception&) {
-        }
-      }
-    });
-  }
-
-  // Reads one command ended by an empty line ("\n\n"); "" if the client closed.
-  static std::string ReadCommand(tcp::socket& s, std::string* pending) {
-    boost::system::error_code ec;
-    const std::size_t n = net::read_until(s, net::dynamic_buffer(*pending), "\n\n", ec);
-    if (ec) return "";
-    std::string command = pending->substr(0, n);
-    pending->erase(0, n);
-    return command;
-  }
-  static void Write(tcp::socket& s, const std::string& bytes) { net::write(s, net::buffer(bytes)); }
-
- private:
-  net::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
-
-class RecordingObserver final : public bridges::SessionObserver {
- public:
-  void OnSessionUp() override { Note("up"); }
-  void OnSessionDown() override { Note("down"); }
-  void OnSessionTick(bool) override {}
-  void OnSessionFatal(const Status& status) override {
-    Note("fatal: " + status.message());
-    if (client_ != nullptr) client_->Stop();
-  }
-  void Attach(bridges::TcpClient* client) { client_ = client; }
-  bool WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return events_.size() >= n; });
-  }
-  std::vector<std::string> events() {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-
- private:
-  void Note(std::string what) {
-    std::lock_guard lock(mu_);
-    events_.push_back(std::move(what));
-    cv_.notify_all();
-  }
-  bridges::TcpClient* client_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::string> events_;
-};
-
-class Bridge {
+// The session, mapper and capturing sink over a TcpClient running in its own thread.
+class Bridge : public testing::MappedSession<Session, Mapper, SessionOptions> {
  public:
   explicit Bridge(std::uint16_t port)
-      : hasher_(CallerKeyHasher::FromKeyHex(std::string(64, 'f')).value()),
-        mapper_(&sink_, &hasher_) {
-    SessionOptions s;
-    s.password = "ClueCon";
-    session_ = std::make_unique<Session>(s, &mapper_, &clock_, &observer_);
-    bridges::TcpClientOptions c;
-    c.port = port;
-    c.reconnect_initial_ms = 20;
-    c.reconnect_max_ms = 80;
-    c.reconnect_jitter = 0;
-    c.tick_ms = 10;
-    client_ = std::make_unique<bridges::TcpClient>(c, session_.get());
-    session_->Attach(client_.get());
-    observer_.Attach(client_.get());
-    thread_ = std::thread([this] { client_->Run(); });
-  }
-  ~Bridge() { Stop(); }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    client_->Stop();
-    thread_.join();
-  }
-  RecordingObserver& observer() { return observer_; }
-  const CapturingSink& sink() const { return sink_; }
-  const Mapper& mapper() const { return mapper_; }
-  const Session& session() const { return *session_; }
+      : MappedSession(port, Options(), std::string(64, 'f'), "fs") {}
 
  private:
-  WallClock clock_;
-  CapturingSink sink_{"fs", 1};
-  CallerKeyHasher hasher_;
-  Mapper mapper_;
-  RecordingObserver observer_;
-  std::unique_ptr<Session> session_;
-  std::unique_ptr<bridges::TcpClient> client_;
-  std::thread thread_;
+  static SessionOptions Options() {
+    SessionOptions s;
+    s.password = "ClueCon";
+    return s;
+  }
 };
 
-std::string EventFrame(const std::string& body) {
-  return "Content-Length: " + std::to_string(body.size()) + "\nContent-Type: text/event-plain\n\n" +
-         body;
-}
-
-std::string Cc(const std::string& fields) {
-  return EventFrame("Event-Name: CUSTOM\nEvent-Subclass: callcenter%3A%3Ainfo\n" + fields + "\n");
+std::string ReadCommand(tcp::socket& s, std::string* pending) {
+  return ScriptServer::ReadUntil(s, pending, "\n\n");
 }
 
 // The server side of authentication and subscription; returns the client's two commands.
 std::vector<std::string> ServeAuth(tcp::socket& s, std::string* pending, bool accept) {
   ScriptServer::Write(s, "Content-Type: auth/request\n\n");
-  std::vector<std::string> commands{ScriptServer::ReadCommand(s, pending)};
+  std::vector<std::string> commands{ReadCommand(s, pending)};
   if (!accept) {
     ScriptServer::Write(s, "Content-Type: command/reply\nReply-Text: -ERR invalid\n\n");
     ScriptServer::Write(s,
@@ -173,7 +60,7 @@ std::vector<std::string> ServeAuth(tcp::socket& s, std::string* pending, bool ac
     return commands;
   }
   ScriptServer::Write(s, "Content-Type: command/reply\nReply-Text: +OK accepted\n\n");
-  commands.push_back(ScriptServer::ReadCommand(s, pending));
+  commands.push_back(ReadCommand(s, pending));
   ScriptServer::Write(
       s, "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
   return commands;
@@ -196,7 +83,7 @@ TEST(freeswitch_client, AuthenticatesSubscribesAndMapsEvents) {
     }
     WriteInPieces(s, Cc("CC-Action: member-queue-start\nCC-Queue: support%40default\n"
                         "CC-Member-Session-UUID: call-1\nCC-Member-CID-Number: 5550199\n") +
-                         EventFrame("Event-Name: HEARTBEAT\nCore-UUID: x\n\n") +
+                         EslEventFrame("Event-Name: HEARTBEAT\nCore-UUID: x\n\n") +
                          Cc("CC-Action: member-queue-end\nCC-Queue: support%40default\n"
                             "CC-Member-Session-UUID: call-1\nCC-Cause: Cancel\n"
                             "CC-Cancel-Reason: NO_AGENT_TIMEOUT\n"));

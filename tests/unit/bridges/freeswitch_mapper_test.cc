@@ -11,6 +11,8 @@
 #include "bridges/freeswitch/esl_parser.h"
 #include "common/caller_key.h"
 #include "common/publisher.h"
+#include "tests/testing/envelope_text.h"
+#include "tests/testing/esl_frames.h"
 
 namespace ccmon::freeswitch {
 namespace {
@@ -46,29 +48,13 @@ std::string D(const v1::Envelope& e) {
     case v1::Envelope::kContactAnswered:
       return "answered " + e.contact_answered().contact_id() + " " +
              e.contact_answered().agent_id();
-    case v1::Envelope::kContactAbandoned:
-      return "abandoned " + e.contact_abandoned().contact_id();
-    case v1::Envelope::kContactExited:
-      return "exited " + e.contact_exited().contact_id() + " " +
-             v1::ExitReason_Name(e.contact_exited().reason());
     case v1::Envelope::kContactTransferred:
       return "transferred " + e.contact_transferred().queue() + " -> " +
              e.contact_transferred().target_queue();
-    case v1::Envelope::kContactEnded:
-      return "ended " + v1::EndedBy_Name(e.contact_ended().ended_by());
-    case v1::Envelope::kWrapUpEnded:
-      return "wrapup " + e.wrap_up_ended().agent_id();
-    case v1::Envelope::kAgentStateChanged: {
-      const auto& a = e.agent_state_changed();
-      std::string s = "agent " + a.agent_id() + " " + v1::AgentState_Name(a.state());
-      if (!a.reason().empty()) s += "(" + a.reason() + ")";
-      if (!a.contact_id().empty()) s += " c=" + a.contact_id();
-      for (int i = 0; i < a.queues_size(); ++i) s += (i == 0 ? " [" : ",") + a.queues(i);
-      if (a.queues_size() > 0) s += "]";
-      return s;
-    }
+    case v1::Envelope::kAgentStateChanged:
+      return testing::AgentStateText(e.agent_state_changed());
     default:
-      return "other";
+      return testing::ContactEventText(e);
   }
 }
 
@@ -299,10 +285,7 @@ TEST(freeswitch_mapper, AgentStatusAndStateCombine) {
 
 TEST(freeswitch_mapper, EveryFrameEndsInOneOutcome) {
   Harness h;
-  const auto event_frame = [](const std::string& body) {
-    return "Content-Length: " + std::to_string(body.size()) +
-           "\nContent-Type: text/event-plain\n\n" + body;
-  };
+  const auto event_frame = testing::EslEventFrame;
   h.Frame("Content-Type: auth/request\n\n");
   h.Frame("Content-Type: command/reply\nReply-Text: +OK accepted\n\n");
   h.Frame("Content-Type: text/disconnect-notice\nContent-Length: 3\n\nbye");

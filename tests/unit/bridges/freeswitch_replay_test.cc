@@ -6,9 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,7 +14,10 @@
 #include "bridges/freeswitch/esl_parser.h"
 #include "common/caller_key.h"
 #include "common/publisher.h"
+#include "tests/testing/envelope_text.h"
+#include "tests/testing/esl_frames.h"
 #include "tests/testing/shared_data.h"
+#include "tests/testing/stream_replay.h"
 
 namespace ccmon::freeswitch {
 namespace {
@@ -25,125 +26,44 @@ constexpr UnixMs kT0 = 1'767'225'600'000;
 using Counts = std::map<std::string, std::uint64_t>;
 using Lines = std::vector<std::string>;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool IsBlankLine(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
-
-// The example events of the documentation page: paragraphs (separated by blank lines) whose every
-// line is "Key: Value" and which have an Event-Name, byte for byte; the prose around them is not.
-std::vector<std::string> DocumentedEvents(const std::string& page) {
-  std::vector<std::string> events;
-  std::vector<std::string> paragraph;
-  std::istringstream in(page);
-  std::string line;
-  const auto flush = [&] {
-    bool all_headers = !paragraph.empty();
-    bool has_name = false;
-    for (const std::string& l : paragraph) {
-      const std::size_t colon = l.find(": ");
-      if (colon == std::string::npos || colon == 0 ||
-          l.substr(0, colon).find(' ') != std::string::npos) {
-        all_headers = false;
-      }
-      if (l.rfind("Event-Name:", 0) == 0) has_name = true;
-    }
-    if (all_headers && has_name) {
-      std::string body;
-      for (const std::string& l : paragraph) body += l + "\n";
-      events.push_back(body + "\n");  // FreeSWITCH ends a plain event's headers with "\n".
-    }
-    paragraph.clear();
-  };
-  while (std::getline(in, line)) {
-    if (IsBlankLine(line)) {
-      flush();
-    } else {
-      paragraph.push_back(line);
-    }
-  }
-  flush();
-  return events;
-}
-
-// How mod_event_socket sends one plain event.
-std::string EventFrame(const std::string& body) {
-  return "Content-Length: " + std::to_string(body.size()) + "\nContent-Type: text/event-plain\n\n" +
-         body;
-}
-
 std::string Render(const v1::Envelope& e) {
   switch (e.event_case()) {
-    case v1::Envelope::kContactQueued:
-      return "queued " + e.contact_queued().contact_id() + " " + e.contact_queued().queue();
     case v1::Envelope::kContactRinging:
       return "ringing " + e.contact_ringing().agent_id();
     case v1::Envelope::kContactAnswered:
       return "answered " + e.contact_answered().agent_id();
-    case v1::Envelope::kContactAbandoned:
-      return "abandoned " + e.contact_abandoned().contact_id();
-    case v1::Envelope::kContactExited:
-      return "exited " + e.contact_exited().contact_id() + " " +
-             v1::ExitReason_Name(e.contact_exited().reason());
     case v1::Envelope::kContactRingTimeout:
       return "ring_timeout " + e.contact_ring_timeout().agent_id();
-    case v1::Envelope::kContactEnded:
-      return "ended " + v1::EndedBy_Name(e.contact_ended().ended_by());
-    case v1::Envelope::kWrapUpEnded:
-      return "wrapup " + e.wrap_up_ended().agent_id();
     case v1::Envelope::kAgentStateChanged:
       return "agent " + e.agent_state_changed().agent_id() + " " +
              v1::AgentState_Name(e.agent_state_changed().state());
     default:
-      return "other";
+      return testing::ContactEventText(e);
   }
 }
 
-struct Replay {
-  Counts counts;
-  Lines envelopes;
-  std::vector<CapturingSink::Message> messages;
-};
+using Replay = testing::MappedReplay;
 
+// Feeds `stream` in reads of `chunk` bytes (0 = one read), then ends the stream.
 Replay RunReplay(const std::string& stream, std::size_t chunk = 0) {
   CapturingSink sink("replay", 1);
   const CallerKeyHasher hasher = CallerKeyHasher::FromKeyHex(std::string(64, 'e')).value();
   Mapper mapper(&sink, &hasher);
-  EslParser parser;
-  const auto emit = [&](Frame& f) { mapper.Consume(f, kT0); };
-  if (chunk == 0) {
-    parser.Feed(stream, emit);
-  } else {
-    for (std::size_t i = 0; i < stream.size(); i += chunk)
-      parser.Feed(stream.substr(i, chunk), emit);
-  }
-  parser.Finish(emit);
-  mapper.Expire(kT0 + 3'600'000);
-  Replay r;
-  for (const auto& [k, v] : mapper.counts().all()) r.counts[k] = v;
-  for (const auto& m : sink.messages()) r.envelopes.push_back(Render(m.envelope));
-  r.messages = sink.messages();
-  return r;
+  return testing::ReplayStream<EslParser>(stream, chunk, mapper, sink, kT0, Render);
 }
 
 TEST(freeswitch_replay, DocumentationExampleEvents) {
   CCMON_REQUIRE_SHARED_DATA(
       "freeswitch-callcenter/signalwire-freeswitch-docs__mod_callcenter_example_events.txt");
-  const std::string page = ReadFile(testing::SharedDataFile(
+  const std::string page = testing::ReadFileBytes(testing::SharedDataFile(
       "freeswitch-callcenter/signalwire-freeswitch-docs__mod_callcenter_example_events.txt"));
-  const std::vector<std::string> events = DocumentedEvents(page);
+  const std::vector<std::string> events = testing::DocumentedEslEvents(page);
   // One example each of agent-status-change, agent-state-change, agent-offering,
   // bridge-agent-start, bridge-agent-end, bridge-agent-fail, members-count, member-queue-start and
   // member-queue-end (Terminated and Cancel): 10.
   ASSERT_EQ(events.size(), 10u);
   std::string stream;
-  for (const std::string& e : events) stream += EventFrame(e);
+  for (const std::string& e : events) stream += testing::EslEventFrame(e);
   // The examples do not form one call: each uses its own member session UUID. So:
   //   published 4: agent-status-change (1000@default available), agent-state-change (Receiving:
   //                reserved), member-queue-start (b77c49c2…), and member-queue-end Terminated of
@@ -190,7 +110,7 @@ std::string Plain(const std::vector<std::pair<std::string, std::string>>& fields
       "Event-Name: CUSTOM\nCore-UUID: 2f6a-core\nEvent-Date-Timestamp: " + std::to_string(micros) +
       "\nEvent-Subclass: callcenter%3A%3Ainfo\n";
   for (const auto& [k, v] : fields) body += k + ": " + encode(v) + "\n";
-  return EventFrame(body + "\n");
+  return testing::EslEventFrame(body + "\n");
 }
 
 TEST(freeswitch_replay, OwnFixtureOfAnAnsweredAndAnAbandonedCall) {
