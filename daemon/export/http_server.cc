@@ -603,6 +603,10 @@ void HttpServer::Route(std::string path, Methods allowed, Handler handler) {
   core_->router().Route(std::move(path), allowed, std::move(handler));
 }
 
+void HttpServer::RoutePrefix(std::string prefix, Methods allowed, Handler handler) {
+  core_->router().RoutePrefix(std::move(prefix), allowed, std::move(handler));
+}
+
 void HttpServer::SetAuthorizer(Authorizer authorizer) {
   core_->router().SetAuthorizer(std::move(authorizer));
 }

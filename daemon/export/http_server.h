@@ -98,6 +98,9 @@ class HttpServer {
   // The handler (and whatever it points to) must stay valid until Stop().
   void Route(std::string path, Methods allowed, Handler handler);
 
+  // Serves every path under `prefix` that has no exact route; see Router::RoutePrefix.
+  void RoutePrefix(std::string prefix, Methods allowed, Handler handler);
+
   // Checks every request before routing (basic auth later); see Authorizer.
   void SetAuthorizer(Authorizer authorizer);
 

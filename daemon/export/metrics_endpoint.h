@@ -74,8 +74,9 @@ class MetricsEndpoint {
 // ready). `ready` runs on the engine thread.
 void RegisterHealthEndpoints(HttpServer& server, std::function<bool()> ready);
 
-// Serves GET / with a small HTML page that links the metrics and health endpoints. The wallboard
-// replaces it later by routing "/" itself.
+// Serves GET / with a small HTML page that links the metrics and health endpoints. ccmond serves
+// the wallboard at / instead (RegisterWallboardPage, wallboard_api.h); this page is for servers
+// without one.
 void RegisterLandingPage(HttpServer& server, std::string_view metrics_path = "/metrics");
 
 }  // namespace ccmon::web

@@ -38,6 +38,26 @@ void Router::Route(std::string path, Methods allowed, Handler handler) {
   routes_.insert_or_assign(std::move(path), Entry{allowed, std::move(handler)});
 }
 
+void Router::RoutePrefix(std::string prefix, Methods allowed, Handler handler) {
+  if (prefix.empty() || prefix.front() != '/') {
+    spdlog::critical("http: route prefix \"{}\" does not start with '/'", prefix);
+    std::abort();
+  }
+  prefix_routes_.insert_or_assign(std::move(prefix), Entry{allowed, std::move(handler)});
+}
+
+const std::pair<const std::string, Router::Entry>* Router::Find(std::string_view path) const {
+  if (const auto it = routes_.find(path); it != routes_.end()) return &*it;
+  const std::pair<const std::string, Entry>* best = nullptr;
+  for (const auto& route : prefix_routes_) {  // A handful of prefixes at most.
+    if (path.substr(0, route.first.size()) == route.first &&
+        (best == nullptr || route.first.size() > best->first.size())) {
+      best = &route;
+    }
+  }
+  return best;
+}
+
 void Router::SetAuthorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
 
 Response Router::Dispatch(const Request& request) const {
@@ -48,10 +68,10 @@ Response Router::Dispatch(const Request& request) const {
     if (refusal) return std::move(*refusal);
   }
 
-  const auto it = routes_.find(request.path);
-  if (it == routes_.end()) return Response::Text(404, "404 page not found\n");
+  const auto* route = Find(request.path);
+  if (route == nullptr) return Response::Text(404, "404 page not found\n");
 
-  const Entry& entry = it->second;
+  const Entry& entry = route->second;
   const bool allowed = entry.allowed.Contains(request.method) ||
                        (request.method == Method::kHead && entry.allowed.Contains(Method::kGet));
   if (!allowed) {
@@ -70,8 +90,8 @@ Response Router::Dispatch(const Request& request) const {
 }
 
 const std::string* Router::FindRoute(std::string_view path) const {
-  const auto it = routes_.find(path);
-  return it == routes_.end() ? nullptr : &it->first;
+  const auto* route = Find(path);
+  return route == nullptr ? nullptr : &route->first;
 }
 
 }  // namespace ccmon::web

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "daemon/export/http_message.h"
 
@@ -22,6 +23,11 @@ class Router {
   // with '/'.
   void Route(std::string path, Methods allowed, Handler handler);
 
+  // Serves every path that starts with `prefix` and has no exact route (e.g. "/api/" answers
+  // unknown API paths with a JSON 404); the longest matching prefix wins. Same rules as Route()
+  // otherwise; `prefix` must start with '/'.
+  void RoutePrefix(std::string prefix, Methods allowed, Handler handler);
+
   // Checks every request before routing; pass an empty function to remove the check.
   void SetAuthorizer(Authorizer authorizer);
 
@@ -31,8 +37,9 @@ class Router {
   // drops it when writing. Never throws.
   Response Dispatch(const Request& request) const;
 
-  // The registered path of the route that serves `path` (what Dispatch would use), or nullptr if
-  // none does. Valid until the route is replaced. For the server's per-route counters.
+  // The registered path (or prefix) of the route that serves `path` (what Dispatch would use), or
+  // nullptr if none does. Valid until the route is replaced. For the server's per-route counters
+  // (a prefix route counts under its prefix, so request paths never become label values).
   const std::string* FindRoute(std::string_view path) const;
 
  private:
@@ -40,7 +47,11 @@ class Router {
     Methods allowed;
     Handler handler;
   };
+  // The exact route, else the longest prefix route, for `path`; nullptr if none.
+  const std::pair<const std::string, Entry>* Find(std::string_view path) const;
+
   std::map<std::string, Entry, std::less<>> routes_;
+  std::map<std::string, Entry, std::less<>> prefix_routes_;
   Authorizer authorizer_;
 };
 

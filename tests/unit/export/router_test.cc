@@ -83,6 +83,27 @@ TEST(Router, TheAuthorizerRunsFirstAndAThrowingOneRefuses) {
   EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/a")).status, 200);
 }
 
+TEST(Router, PrefixRoutesServeUnknownPathsBelowThemLongestPrefixFirst) {
+  Router router;
+  router.Route("/api/v1/x", Methods::Get(),
+               [](const Request&) { return Response::Text(200, "x"); });
+  router.RoutePrefix("/api/", Methods::Get(),
+                     [](const Request&) { return Response::Text(404, "api"); });
+  router.RoutePrefix("/api/v2/", Methods::Get(),
+                     [](const Request&) { return Response::Text(404, "v2"); });
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/api/v1/x")).body, "x");  // Exact wins.
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/api/v1/y")).body, "api");
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/api/v2/y")).body, "v2");
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/api")).status, 404);
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kGet, "/api")).body, "404 page not found\n");
+  EXPECT_EQ(router.Dispatch(MakeRequest(Method::kPost, "/api/z")).status, 405);
+  // Counted under the prefix, so request paths never become label values.
+  ASSERT_NE(router.FindRoute("/api/anything"), nullptr);
+  EXPECT_EQ(*router.FindRoute("/api/anything"), "/api/");
+  EXPECT_EQ(*router.FindRoute("/api/v1/x"), "/api/v1/x");
+  EXPECT_EQ(router.FindRoute("/other"), nullptr);
+}
+
 TEST(Methods, AllowHeaderListsHeadWithGet) {
   EXPECT_EQ(Methods::Get().AllowHeader(), "GET, HEAD");
   EXPECT_EQ((Methods{Method::kPost} | Methods::Get()).AllowHeader(), "GET, HEAD, POST");
