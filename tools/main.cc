@@ -1,11 +1,15 @@
-// ccmon: the operator CLI of the ccmon call-center monitor (DESIGN §1 "tools").
+// ccmon: the operator CLI of the ccmon call-center monitor (DESIGN §1 "tools"; docs/cli.md).
 //
-// One program, one subcommand per tool: `staffing` (the what-if Erlang calculator) now;
-// `check-config`, `events`, `keygen` and `replay` join it the same way. Each tool contributes an
-// Add<Tool>Command() that declares its options and a Run<Tool>() that runs it; main parses the
-// command line and dispatches. Exit codes: 0 done, 1 runtime failure, 2 usage or input error.
+// One program, one subcommand per tool: `staffing` (the what-if Erlang calculator), `events`
+// (tail and decode a live event bus), `keygen` (CURVE key pairs) and `replay` (a bridge's history
+// into per-interval reports or OpenMetrics). Each tool contributes an Add<Tool>Command() that
+// declares its options and a Run<Tool>() that runs it; main parses the command line and
+// dispatches. Exit codes: 0 done, 1 runtime failure, 2 usage or input error.
 #include <CLI/CLI.hpp>
 
+#include "tools/events_command.h"
+#include "tools/keygen_command.h"
+#include "tools/replay_command.h"
 #include "tools/staffing_command.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +18,12 @@ int main(int argc, char** argv) {
 
   ccmon::tools::StaffingOptions staffing_options;
   CLI::App* staffing = ccmon::tools::AddStaffingCommand(app, &staffing_options);
+  ccmon::tools::EventsOptions events_options;
+  CLI::App* events = ccmon::tools::AddEventsCommand(app, &events_options);
+  ccmon::tools::KeygenOptions keygen_options;
+  CLI::App* keygen = ccmon::tools::AddKeygenCommand(app, &keygen_options);
+  ccmon::tools::ReplayOptions replay_options;
+  CLI::App* replay = ccmon::tools::AddReplayCommand(app, &replay_options);
 
   try {
     app.parse(argc, argv);
@@ -23,5 +33,8 @@ int main(int argc, char** argv) {
   }
 
   if (*staffing) return ccmon::tools::RunStaffing(staffing_options);
+  if (*events) return ccmon::tools::RunEvents(events_options);
+  if (*keygen) return ccmon::tools::RunKeygen(keygen_options);
+  if (*replay) return ccmon::tools::RunReplay(replay_options);
   return 2;  // Unreachable: require_subcommand(1).
 }
