@@ -17,6 +17,8 @@ namespace ccmon::collectors {
 struct WindowOptions {
   std::string time_zone = "UTC";  // IANA name ("Europe/Berlin"); intervals and "today" align to it.
   int interval_minutes = 15;      // 15 or 30.
+
+  bool operator==(const WindowOptions&) const = default;
 };
 
 // Handle time, surveys (collectors/handle_time_collector, survey_collector). Owner: handle time.
@@ -27,6 +29,8 @@ struct HandleTimeOptions {
   // Bucket upper bounds in seconds of the talk, hold, after-contact-work and handle histograms.
   std::vector<double> duration_buckets_s{1,   5,   10,  15,  20,  30,  45,   60,   90,  120,
                                          180, 240, 300, 420, 600, 900, 1200, 1800, 3600};
+
+  bool operator==(const HandleTimeOptions&) const = default;
 };
 
 // Agents: occupancy, utilisation, time in state, per-agent series (collectors/agents_*).
@@ -36,6 +40,8 @@ struct AgentOptions {
   // Bucket upper bounds in seconds of the time-in-state histogram.
   std::vector<double> state_duration_buckets_s{1,   5,   10,   30,   60,   120,   300,
                                                600, 900, 1800, 3600, 7200, 14400, 28800};
+
+  bool operator==(const AgentOptions&) const = default;
 };
 
 // First-contact resolution (collectors/fcr_*).
@@ -50,6 +56,8 @@ struct FcrOptions {
   // callcenter_fcr_ratio is over contacts settled in this trailing period of event time (in 24
   // buckets of period/24: hourly for the default).
   std::int64_t ratio_period_ms = 24LL * 3600'000;
+
+  bool operator==(const FcrOptions&) const = default;
 };
 
 // Expected wait and staffing (collectors/ewt_*, staffing_*, common/erlang).
@@ -59,6 +67,8 @@ struct StaffingOptions {
   // Bucket upper bounds in seconds of callcenter_ewt_error_seconds (predicted − actual wait).
   std::vector<double> ewt_error_buckets_s{-600, -300, -120, -60, -30, -10, -5,  -1, 0,
                                           1,    5,    10,   30,  60,  120, 300, 600};
+
+  bool operator==(const StaffingOptions&) const = default;
 };
 
 }  // namespace ccmon::collectors

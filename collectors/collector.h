@@ -48,6 +48,8 @@ struct CollectorOptions {
   AgentOptions agents;
   FcrOptions fcr;
   StaffingOptions staffing;
+
+  bool operator==(const CollectorOptions&) const = default;
 };
 
 struct CollectContext {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`: ccmond fed by the simulator (60x real time), in the foreground.
-# Prints the /metrics URL on its own line; Ctrl-C stops everything it started.
+# Prints the wallboard and /metrics URLs, each on its own line; Ctrl-C stops everything it started.
 #   CCMON_DEMO_HTTP  HTTP listen address (default 127.0.0.1:9464)
 #   CCMON_DEMO_ZMQ   event bus endpoint   (default tcp://127.0.0.1:5556)
 #   CCMON_DEMO_SPEED simulated seconds per real second (default 60)
@@ -38,7 +38,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo
-echo "ccmon demo is running (simulated call center at ${speed}x). Metrics:"
+echo "ccmon demo is running (simulated call center at ${speed}x). Wallboard, then metrics:"
+echo "http://$http/"
 echo "http://$http/metrics"
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"

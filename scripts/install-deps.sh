@@ -15,6 +15,8 @@ packages=(
   # system call filter checked against strace, alertmanager.yml checked with amtool. None of
   # them starts a service in a container (systemd is not PID 1 there).
   python3-yaml systemd strace prometheus-alertmanager
+  # tests/e2e/wallboard_test.py: the built-in wallboard in a real headless browser.
+  chromium
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes come with clang's runtime library.
   clang libclang-rt-14-dev llvm
 )

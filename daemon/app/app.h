@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <zmq.hpp>
@@ -39,6 +40,16 @@ class App {
   // Stops ingest and HTTP; Run() returns once pending work is done. Any thread; idempotent.
   void Shutdown();
 
+  // Loads the configuration again (the file and the command line's overrides), for reloads.
+  using ConfigLoader = std::function<Result<config::Config>()>;
+  // Enables reloads on SIGHUP and, with `http_reload`, on POST /-/reload (otherwise that answers
+  // 403, as Prometheus does without --web.enable-lifecycle). Call before Start().
+  void EnableReload(ConfigLoader loader, bool http_reload);
+
+  // Reloads the configuration (daemon/app/reload.h says what changes at once and what needs a
+  // restart). A file that does not load changes nothing. Engine thread.
+  Status Reload(std::string_view trigger);
+
   // The bound HTTP address ("127.0.0.1:9464") and port, after Start().
   std::string http_address() const { return http_->local_address(); }
   std::uint16_t http_port() const { return http_->port(); }
@@ -52,6 +63,9 @@ class App {
 
  private:
   void StopOnEngineThread();
+  void WaitForReloadSignal();
+  // Engine families plus the app's own (reload status).
+  std::vector<prometheus::MetricFamily> Collect() const;
 
   config::Config config_;
   const Clock* wall_clock_;
@@ -65,6 +79,16 @@ class App {
   std::unique_ptr<web::MetricsEndpoint> metrics_;
   bool ready_ = false;
   bool stopped_ = false;
+
+  // Reloads (ccmond_config_* metrics).
+  boost::asio::signal_set reload_signals_;
+  ConfigLoader loader_;
+  bool http_reload_ = false;
+  bool last_reload_ok_ = true;
+  double last_reload_success_s_ = 0;  // Start-up counts as the first successful load.
+  std::uint64_t reloads_ok_ = 0;
+  std::uint64_t reloads_failed_ = 0;
+  bool restart_required_ = false;
 };
 
 // The whole of ccmond's main(): flags, config, logging, run. Returns the process exit code.

@@ -105,6 +105,12 @@ void Engine::AdvanceCollectors(UnixMs before) {
   if (event_clock_ms_ > before) collectors_.OnAdvance(event_clock_ms_);
 }
 
+void Engine::Reconfigure(const config::Config& config) {
+  for (const auto& q : config.queues) model_.queues.Declare(q.name, q.settings);
+  model_.queues.SetDefaults(config.queue_options.defaults);
+  lifecycle_.SetOptions(config.lifecycle);
+}
+
 std::vector<prometheus::MetricFamily> Engine::Collect() const {
   std::vector<prometheus::MetricFamily> families;
   collectors::CollectContext ctx{model_, event_clock_ms_, wall_clock_->NowMs()};

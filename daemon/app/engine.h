@@ -51,6 +51,11 @@ class Engine {
   // Gives up replay requests whose timeout passed on the wall clock (ApplyBatch does this too).
   void ExpireReplays();
 
+  // Applies what a configuration reload may change (daemon/app/reload.h): configured queues'
+  // settings (new ones declared), the defaults for queues seen from now on, the lifecycle's
+  // timeouts and caps. Collectors follow changed thresholds on their next fact or scrape.
+  void Reconfigure(const config::Config& config);
+
   // Renders every metric family.
   std::vector<prometheus::MetricFamily> Collect() const;
 

@@ -25,6 +25,8 @@ struct ReplayConfig {
   std::string endpoint;                   // The bridge's --replay-listen endpoint; "" = no replay.
   std::int64_t timeout_ms = 2000;         // A request unanswered this long: its events are lost.
   std::size_t max_held_events = 100'000;  // Events held back behind gaps (memory bound).
+
+  bool operator==(const ReplayConfig&) const = default;
 };
 
 struct Subscription {
@@ -32,11 +34,15 @@ struct Subscription {
   bool bind = false;                       // Bind instead of connect.
   std::vector<std::string> topics{"v1."};  // Topic prefixes (DESIGN §2).
   ReplayConfig replay;
+
+  bool operator==(const Subscription&) const = default;
 };
 
 struct QueueConfig {
   std::string name;
   state::QueueSettings settings;
+
+  bool operator==(const QueueConfig&) const = default;
 };
 
 struct Config {

@@ -36,6 +36,8 @@ struct LifecycleOptions {
   std::size_t max_pending = 100'000;        // Held-back events in total.
   std::size_t max_contacts = 2'000'000;     // Live contacts; beyond, new contacts are rejected.
   std::int64_t sweep_interval_ms = 60'000;  // How often (source time) stale contacts are swept.
+
+  bool operator==(const LifecycleOptions&) const = default;
 };
 
 class Lifecycle {
@@ -51,6 +53,11 @@ class Lifecycle {
   // Advances a source's event clock without an event (e.g. replay end). Fires due breaches and
   // sweeps stale contacts.
   void AdvanceSource(SourceId source, UnixMs now);
+
+  // Replaces the timeouts and caps (a config reload). They apply from the next event or sweep;
+  // nothing already held or evicted changes.
+  void SetOptions(const LifecycleOptions& options) { options_ = options; }
+  const LifecycleOptions& options() const { return options_; }
 
   // Logs out every agent of `source` at time t (its ACD connection was lost).
   void LogOutAgentsOf(SourceId source, UnixMs t);

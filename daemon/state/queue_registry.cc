@@ -46,6 +46,11 @@ QueueId QueueRegistry::Declare(std::string_view name, const QueueSettings& setti
   return Add(name, settings, /*declared=*/true);
 }
 
+void QueueRegistry::SetDefaults(const QueueSettings& defaults) {
+  options_.defaults = defaults;
+  RecomputeThresholds();
+}
+
 QueueId QueueRegistry::Resolve(std::string_view name) {
   if (auto it = ids_.find(name); it != ids_.end()) return it->second;
   if (!IsAcceptableLabelValue(name, options_.max_name_length) || name == kOverflowName) {

@@ -30,6 +30,8 @@ struct QueueSettings {
   std::int64_t short_abandon_ms = 5'000;
   // The channel whose series exist from the start (others appear when first seen).
   Channel channel = Channel::kVoice;
+
+  bool operator==(const QueueSettings&) const = default;
 };
 inline constexpr std::size_t kMaxThresholds = 16;
 
@@ -37,6 +39,8 @@ struct QueueRegistryOptions {
   std::size_t max_queues = 1000;     // Including configured ones; "_other" comes on top.
   std::size_t max_name_length = 64;  // Longer names go to "_other".
   QueueSettings defaults;            // For queues first seen in events.
+
+  bool operator==(const QueueRegistryOptions&) const = default;
 };
 
 class QueueRegistry {
@@ -48,6 +52,10 @@ class QueueRegistry {
   // Registers a configured queue with its own settings (or updates the settings of a known one).
   // Precondition: the name is a valid label value (the config loader checks it).
   QueueId Declare(std::string_view name, const QueueSettings& settings);
+
+  // Replaces the settings given to queues first seen from now on (a config reload); queues that
+  // exist keep theirs.
+  void SetDefaults(const QueueSettings& defaults);
 
   // Returns the id of `name`, creating it with default settings if it is new and the cap allows.
   // Returns the overflow queue (and counts it) if the cap is reached or the name is not

@@ -91,8 +91,9 @@ def lint(source_dir, problems):
                    f"ccmond.service: ExecStart must run {CCMOND_BIN}: {exec_start!r}")
     problems.check("--config.file=/etc/ccmon/ccmond.yaml" in exec_start.split(),
                    "ccmond.service: ExecStart must read /etc/ccmon/ccmond.yaml")
-    problems.check(deploylib.unit_value(daemon, S, "ExecReload") is None,
-                   "ccmond.service: ExecReload= promises a reload ccmond does not implement")
+    # ccmond reloads on SIGHUP (daemon/app/reload.h); the unit must send exactly that.
+    problems.check(deploylib.unit_value(daemon, S, "ExecReload") == "/bin/kill -HUP $MAINPID",
+                   "ccmond.service: ExecReload= must send SIGHUP to the main process")
 
     expect(bridge, "ccmon-bridge@.service", "Type", "exec")
     expect(bridge, "ccmon-bridge@.service", "Restart", "on-failure")

@@ -134,24 +134,18 @@ class DaemonScenario : public ::testing::Test {
            ("ccmon-it-" + std::to_string(getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
-                                        << "  - endpoint: " << pub_.endpoint() << "\n"
-                                        << "service_level:\n"
-                                        << "  short_abandon: 5s\n"
-                                        << "queues:\n"
-                                        << "  - name: sales\n"
-                                        << "    thresholds: [20s, 60s]\n"
-                                        << "    target: 0.8\n"
-                                        << "  - name: support\n"
-                                        << "  - name: idle\n";
-    daemon_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
-        "--web.listen-address", "127.0.0.1:0"});
-    ASSERT_TRUE(daemon_->started());
-    auto port =
-        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
-    ASSERT_TRUE(port) << daemon_->output();
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
+    const std::string subscriptions = "subscriptions:\n  - endpoint: " + pub_.endpoint() + "\n";
+    const std::string config = subscriptions +
+                               "service_level:\n"
+                               "  short_abandon: 5s\n"
+                               "queues:\n"
+                               "  - name: sales\n"
+                               "    thresholds: [20s, 60s]\n"
+                               "    target: 0.8\n"
+                               "  - name: support\n"
+                               "  - name: idle\n";
+    daemon_ = testing::StartDaemon(dir_, config, &port_);
+    ASSERT_NE(daemon_, nullptr);
     ASSERT_TRUE(pub_.WaitForSubscriber()) << "ccmond never subscribed";
   }
   void TearDown() override {
@@ -366,6 +360,7 @@ TEST_F(DaemonScenario, ScrapeMatchesTheGoldenFile) {
   while (std::getline(in, line)) {
     if (line.rfind("ccmond_source_up", 0) == 0 || line.rfind("ccmond_build_info", 0) == 0 ||
         line.rfind("ccmond_source_last_heard_timestamp_seconds{", 0) == 0 ||
+        line.rfind("ccmond_config_last_reload_success_timestamp_seconds ", 0) == 0 ||
         line.rfind("ccmond_http_", 0) == 0 || line.rfind("# HELP ccmond_http_", 0) == 0 ||
         line.rfind("# TYPE ccmond_http_", 0) == 0)
       continue;

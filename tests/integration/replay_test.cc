@@ -40,6 +40,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/process.h"
 #include "tests/testing/scrape.h"
+#include "tests/testing/simulator_summary.h"
 
 namespace ccmon {
 namespace {
@@ -226,31 +227,8 @@ class LossyRelay {
   std::map<std::string, int> statuses_;
 };
 
-// What `ccmon-bridge simulate` logs at the end.
-struct SimulatorSummary {
-  std::uint64_t envelopes = 0;
-  std::uint64_t heartbeats = 0;
-  // Per queue: offered, answered, abandoned, exited + callbacks.
-  std::map<std::string, std::array<std::uint64_t, 4>> queues;
-};
-
-SimulatorSummary ParseSummary(const std::string& log) {
-  SimulatorSummary s;
-  std::smatch m;
-  if (std::regex_search(log, m, std::regex(R"(envelopes=(\d+) heartbeats=(\d+))"))) {
-    s.envelopes = std::stoull(m[1]);
-    s.heartbeats = std::stoull(m[2]);
-  }
-  const std::regex queue(
-      R"(queue (\S+): offered=(\d+) answered=(\d+) abandoned=(\d+) exited=(\d+) callbacks=(\d+))");
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), queue); it != std::sregex_iterator();
-       ++it) {
-    const auto& q = *it;
-    s.queues[q[1]] = {std::stoull(q[2]), std::stoull(q[3]), std::stoull(q[4]),
-                      std::stoull(q[5]) + std::stoull(q[6])};
-  }
-  return s;
-}
+using testing::ParseSimulatorSummary;
+using testing::SimulatorSummary;
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -279,19 +257,11 @@ class ReplayEndToEnd : public ::testing::Test {
   }
 
   void StartDaemon(const std::string& replay_timeout) {
-    std::ofstream(dir_ / "ccmond.yaml") << "subscriptions:\n"
-                                        << "  - endpoint: " << relay_->downstream() << "\n"
-                                        << "    replay:\n"
-                                        << "      endpoint: " << relay_->replay() << "\n"
-                                        << "      timeout: " << replay_timeout << "\n";
-    daemon_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
-        testing::BinaryPath("ccmond"), "--config.file", (dir_ / "ccmond.yaml").string(),
-        "--web.listen-address", "127.0.0.1:0"});
-    ASSERT_TRUE(daemon_->started());
-    auto port =
-        daemon_->WaitForLine(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/metrics)"));
-    ASSERT_TRUE(port) << daemon_->output();
-    port_ = static_cast<std::uint16_t>(std::stoi(*port));
+    const std::string config = "subscriptions:\n  - endpoint: " + relay_->downstream() +
+                               "\n    replay:\n      endpoint: " + relay_->replay() +
+                               "\n      timeout: " + replay_timeout + "\n";
+    daemon_ = testing::StartDaemon(dir_, config, &port_);
+    ASSERT_NE(daemon_, nullptr);
     ASSERT_TRUE(relay_->WaitForSubscriber()) << "the daemon did not subscribe to the relay";
   }
 
@@ -334,7 +304,7 @@ class ReplayEndToEnd : public ::testing::Test {
     auto done = bridge_->WaitForLine(std::regex(R"(simulate: done; lingering)"), 120'000);
     EXPECT_TRUE(done) << bridge_->output();
     bridge_done_ = Clock::now();
-    return ParseSummary(bridge_->output());
+    return ParseSimulatorSummary(bridge_->output());
   }
 
   Scrape Metrics() {

@@ -15,6 +15,12 @@ using tcp = boost::asio::ip::tcp;
 
 HttpResult HttpGet(const std::string& host, std::uint16_t port, const std::string& target,
                    const std::map<std::string, std::string>& headers, int timeout_ms) {
+  return HttpRequest("GET", host, port, target, "", headers, timeout_ms);
+}
+
+HttpResult HttpRequest(const std::string& method, const std::string& host, std::uint16_t port,
+                       const std::string& target, const std::string& body,
+                       const std::map<std::string, std::string>& headers, int timeout_ms) {
   HttpResult result;
   try {
     boost::asio::io_context ioc;
@@ -22,8 +28,12 @@ HttpResult HttpGet(const std::string& host, std::uint16_t port, const std::strin
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::milliseconds(timeout_ms));
     stream.connect(resolver.resolve(host, std::to_string(port)));
-    http::request<http::string_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, host);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      req.body() = body;
+      req.prepare_payload();
+    }
     req.set(http::field::user_agent, "ccmon-test");
     for (const auto& [k, v] : headers) req.set(k, v);
     http::write(stream, req);

@@ -19,4 +19,10 @@ struct HttpResult {
 HttpResult HttpGet(const std::string& host, std::uint16_t port, const std::string& target,
                    const std::map<std::string, std::string>& headers = {}, int timeout_ms = 10'000);
 
+// Any method ("POST", "DELETE", …) with an optional body; otherwise as HttpGet.
+HttpResult HttpRequest(const std::string& method, const std::string& host, std::uint16_t port,
+                       const std::string& target, const std::string& body = "",
+                       const std::map<std::string, std::string>& headers = {},
+                       int timeout_ms = 10'000);
+
 }  // namespace ccmon::testing
