@@ -34,14 +34,12 @@ directory with the processes' logs). Python 3 standard library only.
 
 import argparse
 import concurrent.futures
-import ctypes
 import itertools
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +48,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from e2elib import Process, free_port, log
 
 BUILTINS = {"__interval": "5s", "__rate_interval": "1m", "__range": "1m", "__range_s": "60",
             "__interval_ms": "5000"}
@@ -61,10 +61,6 @@ DATA_TIMEOUT_S = 45     # from the first query: how long a query without data is
 DS_REF = {"type": "prometheus", "uid": "${datasource}"}
 VAR_RE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]")
 METRIC_RE = re.compile(r"\b((?:callcenter|ccmond)_\w+|\w+:\w+:\w+)")
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,60 +192,6 @@ def check_structure(path, dash, seen_uids):
 
 # ---------------------------------------------------------------------------------------------
 # Processes
-
-
-def die_with_parent():
-    # A child that outlives a killed test (ctest timeout) would keep its port and its temp dir.
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class Process:
-    def __init__(self, name, argv, logdir):
-        self.name = name
-        self.log_path = Path(logdir) / f"{name}.log"
-        self._log = open(self.log_path, "wb")
-        log(f"starting {name}: {' '.join(map(str, argv))}")
-        self.proc = subprocess.Popen([str(a) for a in argv], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=die_with_parent)
-
-    def output(self):
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for(self, pattern, timeout_s):
-        """Polls the process' log for `pattern`; returns the match or raises."""
-        deadline = time.monotonic() + timeout_s
-        rx = re.compile(pattern)
-        while time.monotonic() < deadline:
-            m = rx.search(self.output())
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n"
-                                   f"{self.output()[-3000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.name}: no {pattern!r} within {timeout_s} s:\n"
-                           f"{self.output()[-3000:]}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_prometheus(prometheus, config, tmp, procs):

@@ -23,7 +23,6 @@ temporary directory, port 0, every process stopped at the end.
 
 import argparse
 import csv
-import ctypes
 import datetime
 import json
 import math
@@ -39,20 +38,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from e2elib import die_with_parent, log
+
 SEED = 7
 INTERVAL_S = 900
 STARTUP_TIMEOUT_S = 60
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def die_with_parent():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def run(argv, timeout=600):

@@ -28,7 +28,6 @@ Usage: wallboard_test.py --bin-dir BUILD/bin --source-dir REPO [--artifact-dir D
 
 import argparse
 import base64
-import ctypes
 import hashlib
 import json
 import math
@@ -47,6 +46,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from e2elib import Process, log
+
 SKIP = 77
 STARTUP_TIMEOUT_S = 20
 FLOW_TIMEOUT_S = 60
@@ -58,69 +59,8 @@ STATES = ["logged_out", "available", "reserved", "on_contact", "after_contact_wo
 HOSTILE_AGENT = '<img src=x onerror="document.body.dataset.pwned=1">&amp;"\'\\ Zoë 🎧'
 
 
-def log(msg):
-    print(msg, flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
-# Processes (as tests/e2e/grafana_dashboards_test.py)
-
-
-def die_with_parent():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class Process:
-    def __init__(self, name, argv, logdir):
-        self.name = name
-        self.log_path = Path(logdir) / f"{name}.log"
-        self._log = open(self.log_path, "wb")
-        log(f"starting {name}: {' '.join(map(str, argv))}")
-        self.proc = subprocess.Popen([str(a) for a in argv], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=die_with_parent)
-
-    def output(self):
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for(self, pattern, timeout_s):
-        """Polls the process' log for `pattern`; returns the match or raises."""
-        deadline = time.monotonic() + timeout_s
-        rx = re.compile(pattern)
-        while time.monotonic() < deadline:
-            m = rx.search(self.output())
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                m = rx.search(self.output())
-                if m:
-                    return m
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n"
-                                   f"{self.output()[-3000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.name}: no {pattern!r} within {timeout_s} s:\n"
-                           f"{self.output()[-3000:]}")
-
-    def wait_exit(self, timeout_s):
-        try:
-            return self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"{self.name} still running after {timeout_s} s:\n"
-                               f"{self.output()[-3000:]}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
+# HTTP
 
 
 def http_get(url, timeout=10):
