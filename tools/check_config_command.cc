@@ -18,8 +18,8 @@ std::string Join(const std::vector<std::string>& items) {
 }  // namespace
 
 CLI::App* AddCheckConfigCommand(CLI::App& app, CheckConfigOptions* options) {
-  CLI::App* cmd = app.add_subcommand(
-      "check-config", "Check ccmond configuration files as the daemon loads them");
+  CLI::App* cmd = app.add_subcommand("check-config",
+                                     "Check ccmond configuration files as the daemon loads them");
   cmd->add_option("files", options->files, "YAML configuration files")->required();
   cmd->add_option("--running", options->running,
                   "The file the daemon runs with: also say what a reload to FILE would change "

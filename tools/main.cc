@@ -2,9 +2,10 @@
 //
 // One program, one subcommand per tool: `staffing` (the what-if Erlang calculator), `events`
 // (tail and decode a live event bus), `keygen` (CURVE key pairs), `replay` (a bridge's history
-// into per-interval reports or OpenMetrics) and `check-config` (ccmond configuration files). Each tool contributes an Add<Tool>Command() that
-// declares its options and a Run<Tool>() that runs it; main parses the command line and
-// dispatches. Exit codes: 0 done, 1 runtime failure, 2 usage or input error.
+// into per-interval reports or OpenMetrics) and `check-config` (ccmond configuration files). Each
+// tool contributes an Add<Tool>Command() that declares its options and a Run<Tool>() that runs it;
+// main parses the command line and dispatches. Exit codes: 0 done, 1 runtime failure, 2 usage or
+// input error.
 #include <CLI/CLI.hpp>
 
 #include "tools/check_config_command.h"

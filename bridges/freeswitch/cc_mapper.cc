@@ -454,7 +454,8 @@ void Mapper::AgentOnContact(const std::string& name, const std::string& queue,
   if (agent == nullptr) return;
   agent->contact_session = session;
   // The agent serves the queue that offered it the call; a new queue is published at once.
-  if (agent->queues.insert(queue).second && agent->reported.published()) PublishAgent(name, *agent, t);
+  if (agent->queues.insert(queue).second && agent->reported.published())
+    PublishAgent(name, *agent, t);
 }
 
 void Mapper::AgentFree(const std::string& name, const std::string& session, UnixMs) {

@@ -63,9 +63,9 @@ Status App::Start() {
   http_->Route("/-/reload", web::Methods{web::Method::kPost, web::Method::kPut},
                [this](const web::Request&) {
                  if (!loader_ || !http_reload_) {
-                   return web::Response::Text(
-                       403, "Lifecycle API is not enabled (start ccmond with "
-                            "--web.enable-lifecycle).\n");
+                   return web::Response::Text(403,
+                                              "Lifecycle API is not enabled (start ccmond with "
+                                              "--web.enable-lifecycle).\n");
                  }
                  const Status s = Reload("POST /-/reload");
                  if (!s.ok()) return web::Response::Text(500, s.message() + "\n");
@@ -194,8 +194,8 @@ std::vector<prometheus::MetricFamily> App::Collect() const {
   reloads.name = "ccmond_config_reloads_total";
   reloads.help = "Configuration reloads (SIGHUP, POST /-/reload) by result.";
   reloads.type = prometheus::MetricType::Counter;
-  for (const auto& [result, n] :
-       {std::pair<const char*, std::uint64_t>{"success", reloads_ok_}, {"failure", reloads_failed_}}) {
+  for (const auto& [result, n] : {std::pair<const char*, std::uint64_t>{"success", reloads_ok_},
+                                  {"failure", reloads_failed_}}) {
     prometheus::ClientMetric m;
     m.label.push_back({"result", result});
     m.counter.value = static_cast<double>(n);

@@ -154,8 +154,9 @@ TEST_F(DaemonReload, ABrokenFileChangesNothingAndSaysWhy) {
   EXPECT_EQ(Reloads(s, "success"), 0);
   EXPECT_EQ(s.Value("callcenter_service_level_target_ratio", {{"queue", "sales"}}), 0.8)
       << "the running configuration was kept";
-  EXPECT_TRUE(daemon_->WaitForLine(std::regex("reload \\(POST /-/reload\\) failed, still running "
-                                              "the previous configuration: .*thresholdz")))
+  EXPECT_TRUE(
+      daemon_->WaitForLine(std::regex("reload \\(POST /-/reload\\) failed, still running "
+                                      "the previous configuration: .*thresholdz")))
       << daemon_->output();
 
   // Fixed: the next reload succeeds and clears the failure.
@@ -183,8 +184,8 @@ windows:
   EXPECT_EQ(s.Value("ccmond_config_restart_required"), 1);
   EXPECT_EQ(s.Value("callcenter_service_level_target_ratio", {{"queue", "sales"}}), 0.7)
       << "the rest of the file is applied";
-  EXPECT_TRUE(daemon_->WaitForLine(
-      std::regex("take effect only after a restart: subscriptions, windows")))
+  EXPECT_TRUE(
+      daemon_->WaitForLine(std::regex("take effect only after a restart: subscriptions, windows")))
       << daemon_->output();
 
   // Changed back: nothing is pending any more.

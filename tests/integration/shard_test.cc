@@ -1,7 +1,7 @@
 // Scale out by topic prefix (DESIGN §7), through the real binaries: one simulated center
-// (`ccmon-bridge simulate --fast`, tenant "demo", four queues) feeds four ccmond at once — three shards, each
-// subscribed to the topics of its own queues plus the agent and heartbeat topics, and one daemon
-// subscribed to everything. At the end every queue's series in its shard equal the whole
+// (`ccmon-bridge simulate --fast`, tenant "demo", four queues) feeds four ccmond at once — three
+// shards, each subscribed to the topics of its own queues plus the agent and heartbeat topics, and
+// one daemon subscribed to everything. At the end every queue's series in its shard equal the whole
 // daemon's, sample for sample; a shard counts no contact of another shard's queue (it may have
 // series for such a queue, known from its agents' queue lists); and the shards' contact counters
 // sum exactly to the whole's and to the simulator's own counts.
@@ -197,8 +197,7 @@ class ShardTest : public ::testing::Test {
       const std::map<std::string, std::string> l{{"queue", q}};
       counts += std::string(q) + ": offered " +
                 std::to_string(last.Sum("callcenter_contacts_offered_total", l)) + " answered " +
-                std::to_string(last.Sum("callcenter_contacts_answered_total", l)) +
-                " abandoned " +
+                std::to_string(last.Sum("callcenter_contacts_answered_total", l)) + " abandoned " +
                 std::to_string(last.Sum("callcenter_contacts_abandoned_total", l)) + "; ";
     }
     ADD_FAILURE() << d.name << ": timed out waiting for " << what << " (" << counts << ")\n"
@@ -224,8 +223,8 @@ TEST_F(ShardTest, ShardsOwningAThirdOfTheQueuesEachSumExactlyToTheWhole) {
 
   bridge_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
       testing::BinaryPath("ccmon-bridge"), "simulate", "--profile",
-      std::string(CCMON_SOURCE_DIR) + "/config/simulator/demo.yaml", "--fast", "--duration",
-      "6h", "--seed", "7", "--source", "sim1", "--publish", "connect:" + forwarder_.upstream(),
+      std::string(CCMON_SOURCE_DIR) + "/config/simulator/demo.yaml", "--fast", "--duration", "6h",
+      "--seed", "7", "--source", "sim1", "--publish", "connect:" + forwarder_.upstream(),
       "--wait-for-subscriber", "30s", "--linger", "120s"});
   ASSERT_TRUE(bridge_->started());
   ASSERT_TRUE(bridge_->WaitForLine(std::regex(R"(simulate: done; lingering)"), 120'000))
@@ -237,24 +236,21 @@ TEST_F(ShardTest, ShardsOwningAThirdOfTheQueuesEachSumExactlyToTheWhole) {
   // settled the way the simulator settled them.
   for (const Daemon& d : daemons_) {
     WaitFor(
-                    d,
-                    [&](const Scrape& s) {
-                      for (const auto& [queue, c] : sim.queues) {
-                        if (!d.queues.empty() &&
-                            std::find(d.queues.begin(), d.queues.end(), queue) == d.queues.end())
-                          continue;
-                        const std::map<std::string, std::string> l{{"queue", queue}};
-                        if (s.Sum("callcenter_contacts_offered_total", l) !=
-                                static_cast<double>(c[0]) ||
-                            s.Sum("callcenter_contacts_answered_total", l) !=
-                                static_cast<double>(c[1]) ||
-                            s.Sum("callcenter_contacts_abandoned_total", l) !=
-                                static_cast<double>(c[2]))
-                          return false;
-                      }
-                      return true;
-                    },
-                    "the simulator's counts");
+        d,
+        [&](const Scrape& s) {
+          for (const auto& [queue, c] : sim.queues) {
+            if (!d.queues.empty() &&
+                std::find(d.queues.begin(), d.queues.end(), queue) == d.queues.end())
+              continue;
+            const std::map<std::string, std::string> l{{"queue", queue}};
+            if (s.Sum("callcenter_contacts_offered_total", l) != static_cast<double>(c[0]) ||
+                s.Sum("callcenter_contacts_answered_total", l) != static_cast<double>(c[1]) ||
+                s.Sum("callcenter_contacts_abandoned_total", l) != static_cast<double>(c[2]))
+              return false;
+          }
+          return true;
+        },
+        "the simulator's counts");
   }
   // The daemons' event clocks must agree before windows and live gauges can be compared: the
   // heartbeats (every daemon subscribes to their topic) carry the last event's time to all.
@@ -324,8 +320,7 @@ TEST_F(ShardTest, ShardsOwningAThirdOfTheQueuesEachSumExactlyToTheWhole) {
     return out;
   };
   EXPECT_TRUE(differing_families.empty())
-      << "families whose values differ between a shard and the whole: "
-      << join(differing_families);
+      << "families whose values differ between a shard and the whole: " << join(differing_families);
   std::cout << "families a shard exports for queues it does not own (from its agents' queue "
                "lists): "
             << join(foreign_families) << "\n"

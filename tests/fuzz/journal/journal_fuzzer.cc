@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "bridges/core/journal.h"
-#include "common/clock.h"
 #include "ccmon/v1/events.pb.h"
+#include "common/clock.h"
 
 namespace {
 

@@ -85,9 +85,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (e.type == EventType::kAgentStateChanged) e.agent_queues = {e.queue};
     if (e.type == EventType::kContactQueued) e.caller_key = "k" + std::to_string(r[3] % 2);
 
-    d.position.topic = e.type == EventType::kHeartbeat         ? ccmon::HeartbeatTopic(e.tenant)
-                       : e.type == EventType::kAgentStateChanged ? ccmon::AgentTopic(e.tenant)
-                                                                 : ccmon::ContactTopic(e.tenant, e.queue);
+    d.position.topic = e.type == EventType::kHeartbeat ? ccmon::HeartbeatTopic(e.tenant)
+                       : e.type == EventType::kAgentStateChanged
+                           ? ccmon::AgentTopic(e.tenant)
+                           : ccmon::ContactTopic(e.tenant, e.queue);
     d.position.epoch = epoch;
     // Mostly consecutive numbers; sometimes a gap (nothing can be replayed: counted missing).
     d.position.seq = seq[d.position.topic] += (detail & 0x20) ? 2 : 1;
@@ -104,8 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         Sum(families, "callcenter_contacts_answered_total", name) +
         Sum(families, "callcenter_contacts_abandoned_total", name) +
         Sum(families, "callcenter_contacts_exited_total", name) +
-        Sum(families, "callcenter_contacts_transferred_out_total", name, "phase",
-            "before_answer") +
+        Sum(families, "callcenter_contacts_transferred_out_total", name, "phase", "before_answer") +
         Sum(families, "callcenter_contacts_evicted_total", name, "phase", "waiting");
     const double waiting = Sum(families, "callcenter_queue_contacts_waiting", name);
     if (offered != outcomes + waiting) {

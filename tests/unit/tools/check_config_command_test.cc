@@ -73,8 +73,7 @@ TEST_F(CheckConfigTest, AgainstTheRunningFileItSaysWhatAReloadChanges) {
                    "queues:\n  - name: sales\n    target: 0.9\n")};
   EXPECT_EQ(Run(o), 0) << err_.str();
   EXPECT_NE(out_.str().find("applies at once: queues\n"), std::string::npos) << out_.str();
-  EXPECT_NE(out_.str().find("needs a restart: subscriptions\n"), std::string::npos)
-      << out_.str();
+  EXPECT_NE(out_.str().find("needs a restart: subscriptions\n"), std::string::npos) << out_.str();
 
   o.files = {o.running};
   EXPECT_EQ(Run(o), 0);
